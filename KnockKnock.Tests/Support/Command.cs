@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace KnockKnock.Tests.Support;
+
+/// <summary>The outcome of a finished child process.</summary>
+internal sealed record CommandResult(int ExitCode, string StdOut, string StdErr)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout: {StdOut}\nstderr: {StdErr}";
+}
+
+/// <summary>Runs child processes with an argv (never a shell) and a time limit.</summary>
+internal static class Command
+{
+    public static CommandResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
+    {
+        using var process = Start(file, args, environment);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in time");
+        }
+        return new CommandResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static CommandResult Run(string file, params string[] args) => Run(file, (IEnumerable<string>)args);
+
+    /// <summary>Runs and asserts exit 0; returns stdout.</summary>
+    public static string Check(string file, params string[] args)
+    {
+        var result = Run(file, args);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {result}");
+        }
+        return result.StdOut;
+    }
+
+    /// <summary>Starts a long-running child with redirected output; the caller owns (and must end) it.</summary>
+    public static Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        if (environment is not null)
+        {
+            foreach (var (key, value) in environment)
+            {
+                info.Environment[key] = value;
+            }
+        }
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+    }
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Threading;
+
+namespace KnockKnock.Tests.Support;
+
+/// <summary>
+/// A network namespace made by a test and deleted on dispose. Names are unique per process and
+/// instance (kk-PID-N-ROLE), so parallel runs and leftovers of other runs never collide.
+/// </summary>
+internal sealed class NetworkNamespace : IDisposable
+{
+    private static int s_next;
+
+    public string Name { get; }
+
+    private NetworkNamespace(string name) => Name = name;
+
+    public static NetworkNamespace Create(string role)
+    {
+        var name = $"kk{Environment.ProcessId}n{Interlocked.Increment(ref s_next)}{role}";
+        Command.Check("ip", "netns", "add", name);
+        var ns = new NetworkNamespace(name);
+        ns.Exec("ip", "link", "set", "lo", "up");
+        return ns;
+    }
+
+    /// <summary>Runs a command inside the namespace and asserts it succeeded; returns stdout.</summary>
+    public string Exec(string file, params string[] args) => Command.Check("ip", ["netns", "exec", Name, file, .. args]);
+
+    /// <summary>Runs a command inside the namespace and returns its result, whatever it is.</summary>
+    public CommandResult Run(string file, params string[] args) => Command.Run("ip", ["netns", "exec", Name, file, .. args]);
+
+    /// <summary>Starts a long-running command inside the namespace; the caller ends it by PID.</summary>
+    public Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+        => Command.Start("ip", ["netns", "exec", Name, file, .. args], environment);
+
+    public void Dispose() => Command.Run("ip", "netns", "delete", Name);
+}
+
+/// <summary>
+/// Two (or more) namespaces joined by veth pairs, no default route anywhere. Addresses come from
+/// 198.18.0.0/15 (reserved for network benchmarking); traffic cannot leave the namespaces.
+/// </summary>
+internal sealed class TestNetwork : IDisposable
+{
+    private static int s_subnet = Environment.ProcessId % 200;
+    private readonly List<NetworkNamespace> _namespaces = [];
+
+    public NetworkNamespace Server { get; }
+    public NetworkNamespace Client { get; }
+    public string ServerAddress { get; }
+    public string ClientAddress { get; }
+
+    public TestNetwork()
+    {
+        try
+        {
+            Server = Add("srv");
+            Client = Add("cli");
+            (ServerAddress, ClientAddress) = Link(Server, Client);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Adds a third host linked to the server (its own veth pair and subnet); returns its address.</summary>
+    public (NetworkNamespace Host, string Address, string ServerSideAddress) AddPeer(string role)
+    {
+        var host = Add(role);
+        var (serverSide, hostSide) = Link(Server, host);
+        return (host, hostSide, serverSide);
+    }
+
+    private NetworkNamespace Add(string role)
+    {
+        var ns = NetworkNamespace.Create(role);
+        _namespaces.Add(ns);
+        return ns;
+    }
+
+    private static (string A, string B) Link(NetworkNamespace a, NetworkNamespace b)
+    {
+        var subnet = Interlocked.Increment(ref s_subnet) % 250;
+        var vethA = $"kv{Environment.ProcessId % 100000}a{subnet}";
+        var vethB = $"kv{Environment.ProcessId % 100000}b{subnet}";
+        var addressA = $"198.18.{subnet}.1";
+        var addressB = $"198.18.{subnet}.2";
+        Command.Check("ip", "link", "add", vethA, "netns", a.Name, "type", "veth", "peer", "name", vethB, "netns", b.Name);
+        a.Exec("ip", "addr", "add", addressA + "/24", "dev", vethA);
+        b.Exec("ip", "addr", "add", addressB + "/24", "dev", vethB);
+        a.Exec("ip", "link", "set", vethA, "up");
+        b.Exec("ip", "link", "set", vethB, "up");
+        return (addressA, addressB);
+    }
+
+    public void Dispose()
+    {
+        foreach (var ns in _namespaces)
+        {
+            ns.Dispose();
+        }
+    }
+}
