@@ -16,6 +16,8 @@ namespace KnockKnock.Daemon.Log;
 /// </code>
 /// <para>read(2) fails with EPIPE when the ring buffer overwrote records we had not read yet; that is
 /// counted in <see cref="Overruns"/> and reading goes on with the oldest record left.</para>
+/// <para>The kernel makes a record readable (and counts it before the end SEEK_END picks) once it is
+/// finalized: when it ends in a newline, as netfilter's LOG lines do, or when a later record starts.</para>
 /// <para>PRI is facility * 8 + level. The kernel logs with facility 0; a process writing to /dev/kmsg
 /// (root only, mode 0644) always gets facility 1 or higher, because the kernel turns a written facility
 /// of 0 into LOG_USER. By default only facility-0 records are delivered, so no process can inject a
