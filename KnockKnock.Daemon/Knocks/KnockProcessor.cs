@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using KnockKnock.Crypto;
 using KnockKnock.Daemon.Log;
@@ -96,6 +97,10 @@ internal sealed class KnockProcessor
         _log.Info($"accepted knock: profile {profile.Profile.Name}, source {source}, port {port} open for {_delaySeconds} s (counter {matched})");
     }
 
-    public static string FormatAddress(uint address) =>
-        new IPAddress([(byte)(address >> 24), (byte)(address >> 16), (byte)(address >> 8), (byte)address]).ToString();
+    public static string FormatAddress(uint address)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, address);
+        return new IPAddress(bytes).ToString();
+    }
 }
