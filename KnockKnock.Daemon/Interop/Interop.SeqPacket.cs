@@ -86,6 +86,22 @@ internal static partial class Interop
         }
     }
 
+    /// <summary>poll: true when the peer closed its end (or this end was shut down).</summary>
+    public static unsafe bool IsHungUp(FileDescriptorHandle socket)
+    {
+        var added = false;
+        socket.DangerousAddRef(ref added);
+        try
+        {
+            var fd = new pollfd { fd = socket.Fd, events = 0 };
+            return CheckResult(LibC.poll(&fd, 1, 0), "poll") > 0 && (fd.revents & LibC.POLLHUP) != 0;
+        }
+        finally
+        {
+            socket.DangerousRelease();
+        }
+    }
+
     /// <summary>shutdown(SHUT_RDWR): wakes a blocked recv with end of stream.</summary>
     public static void Shutdown(FileDescriptorHandle socket)
     {

@@ -5,7 +5,8 @@ namespace KnockKnock.Daemon.Privileges;
 
 /// <summary>
 /// Drops root for good, after the worker has started: no supplementary groups, all three gids,
-/// all three uids, then no_new_privs; then checks the kernel's own view of every thread in
+/// all three uids (glibc applies set*id to every thread), then no_new_privs on every thread (an
+/// allow-all seccomp filter with TSYNC: prctl alone marks only the calling thread); then checks the kernel's own view of every thread in
 /// /proc/self/task/*/status and throws if anything is off (fail closed).
 /// </summary>
 internal static class PrivilegeDrop
@@ -34,7 +35,7 @@ internal static class PrivilegeDrop
         var (uid, gid) = ResolveUser(userName);
         Interop.ClearSupplementaryGroups();
         Interop.SetAllIds(uid, gid);
-        Interop.SetNoNewPrivileges();
+        Interop.SetNoNewPrivilegesOnAllThreads();
         Verify(uid, gid);
         return (uid, gid);
     }

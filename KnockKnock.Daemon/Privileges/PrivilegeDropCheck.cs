@@ -16,7 +16,17 @@ internal static class PrivilegeDropCheck
             Console.Error.WriteLine("usage: [USER]");
             return 2;
         }
-        var (uid, gid) = PrivilegeDrop.Drop(args.Length == 1 ? args[0] : null);
+        (uint Uid, uint Gid) ids;
+        try
+        {
+            ids = PrivilegeDrop.Drop(args.Length == 1 ? args[0] : null);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 1;
+        }
+        var (uid, gid) = ids;
         Console.Out.WriteLine($"dropped {uid} {gid}");
         Console.Out.Flush();
         Thread.Sleep(TimeSpan.FromSeconds(60));

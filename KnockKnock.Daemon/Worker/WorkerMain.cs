@@ -76,7 +76,8 @@ internal static class WorkerMain
         while (true)
         {
             var length = Interop.ReceiveMessage(socket, buffer);
-            if (length == 0)
+            // A zero-length message also reads as 0; only a hang-up ends the loop.
+            if (length == 0 && Interop.IsHungUp(socket))
             {
                 return;
             }
