@@ -52,8 +52,9 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     {
         Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "default drop before any knock");
         using var worker = StartWorker();
-        var opened = DateTime.UtcNow;
         Assert.That(worker.TryOpen(_client, Port, 3, out var error), Is.True, error);
+        // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
+        var opened = DateTime.UtcNow;
 
         Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out var first), Is.True, "the knocked connection");
         using (first)
@@ -87,8 +88,9 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     public void An_opening_expires_in_the_kernel_even_when_the_worker_is_killed()
     {
         var worker = StartWorker();
-        var opened = DateTime.UtcNow;
         Assert.That(worker.TryOpen(_client, Port, 3, out var error), Is.True, error);
+        // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
+        var opened = DateTime.UtcNow;
         Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the opening exists");
         using (var process = System.Diagnostics.Process.GetProcessById(worker.ProcessId))
         {
