@@ -1,0 +1,15 @@
+namespace KnockKnock.Daemon.Firewall;
+
+/// <summary>nftables: an opening is an element with a timeout in the set the ruleset looks up (see <see cref="NftRuleset"/>).</summary>
+internal sealed class NftBackend(NftSet set, ToolRunner run) : FirewallBackend(run)
+{
+    // Also fails, clearly, when the set does not exist: the ruleset has to be loaded first.
+    public override void Reset() => RunOrThrow(FirewallCommands.NftFlushSet(set));
+
+    public override bool TryOpen(Opening opening, out string error)
+        => Run(FirewallCommands.NftAddElement(set, opening.Source, opening.Port, TimeSpan.FromSeconds(opening.Seconds)), out error);
+
+    // Fails harmlessly when the first SYN consumed the element or the kernel expired it.
+    public override bool TryClose(Opening opening, out string error)
+        => Run(FirewallCommands.NftDeleteElement(set, opening.Source, opening.Port), out error);
+}

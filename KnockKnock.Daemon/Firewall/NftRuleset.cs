@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+
+namespace KnockKnock.Daemon.Firewall;
+
+/// <summary>
+/// The nftables ruleset KnockKnock expects, as text for <c>nft -f</c> (scripts print it). An
+/// accept in one table does not override a drop in another, so this table IS the input filter:
+/// its chain has policy drop and looks up the worker's set itself. Admins with their own ruleset
+/// copy the set and the marked lines into their drop-policy chain and point the daemon at that
+/// table and set (<see cref="NftSet"/>).
+/// </summary>
+/// <remarks>
+/// Line by line:
+/// <list type="bullet">
+/// <item><c>ct state established,related accept</c>: established connections are never cut.</item>
+/// <item><c>ct mark 0x4b4b0001 accept</c>: retransmitted SYNs of a connection a knock admitted.</item>
+/// <item>the <c>@allowed</c> line: a new SYN from SRC to PORT in the set deletes its element
+///   (one knock, one connection: the port closes behind you), marks the connection and accepts
+///   it. Elements carry a timeout, so the kernel expires them even if no process is left.</item>
+/// <item>the log line: SYNs to the knock ports are logged with the TCP sequence and
+///   acknowledgement numbers the knock is encoded in, then dropped by the policy.</item>
+/// </list>
+/// </remarks>
+internal static class NftRuleset
+{
+    public static string Text(IReadOnlyCollection<ushort> knockPorts, string logPrefix, NftSet? set = null)
+    {
+        ArgumentNullException.ThrowIfNull(knockPorts);
+        ArgumentNullException.ThrowIfNull(logPrefix);
+        if (knockPorts.Count == 0 || knockPorts.Contains((ushort)0))
+        {
+            throw new ArgumentException("need at least one knock port, none of them 0", nameof(knockPorts));
+        }
+        // The kernel limits log prefixes to 127 bytes; quotes and backslashes would break the string.
+        if (logPrefix.Length is 0 or > 64 || logPrefix.Any(c => c is < ' ' or > '~' or '"' or '\\'))
+        {
+            throw new ArgumentException("log prefix must be 1-64 printable ASCII characters without quotes or backslashes", nameof(logPrefix));
+        }
+        var s = set ?? NftSet.Default;
+        var ports = string.Join(", ", knockPorts.Distinct().Order().Select(p => p.ToString(CultureInfo.InvariantCulture)));
+        var mark = "0x" + FirewallCommands.AdmittedMark.ToString("x8", CultureInfo.InvariantCulture);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $$"""
+            # KnockKnock input filter: policy drop; knocks are logged, openings live in @{{s.Set}}.
+            # Load with: nft -f FILE (reloading keeps current openings).
+            table {{s.Family}} {{s.Table}}
+            flush table {{s.Family}} {{s.Table}}
+            table {{s.Family}} {{s.Table}} {
+                set {{s.Set}} {
+                    type ipv4_addr . inet_service
+                    flags dynamic, timeout
+                }
+
+                chain input {
+                    type filter hook input priority filter; policy drop;
+                    iif "lo" accept
+                    ct state established,related accept
+                    ct state invalid drop
+                    # retransmitted SYNs of a connection a knock admitted
+                    ct mark {{mark}} accept
+                    # one knock, one connection: the element is consumed by the first SYN
+                    ct state new tcp flags & (fin|syn|rst|ack) == syn ip saddr . tcp dport @{{s.Set}} delete @{{s.Set}} { ip saddr . tcp dport } ct mark set {{mark}} accept
+                    # knocks: logged (with TCP sequence and ack numbers) and dropped
+                    tcp dport { {{ports}} } tcp flags & (fin|syn|rst|ack) == syn log prefix "{{logPrefix}}" flags tcp sequence
+                    # add the services that are always open here, e.g.: tcp dport 443 accept
+                }
+            }
+
+            """);
+        return text.ToString();
+    }
+}

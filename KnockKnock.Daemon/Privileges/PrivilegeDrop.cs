@@ -1,0 +1,108 @@
+using System.Globalization;
+using Mono.Unix.Native;
+
+namespace KnockKnock.Daemon.Privileges;
+
+/// <summary>
+/// Drops root for good, after the worker has started: no supplementary groups, all three gids,
+/// all three uids (glibc applies set*id to every thread), then no_new_privs on every thread (an
+/// allow-all seccomp filter with TSYNC: prctl alone marks only the calling thread); then checks the kernel's own view of every thread in
+/// /proc/self/task/*/status and throws if anything is off (fail closed).
+/// </summary>
+internal static class PrivilegeDrop
+{
+    public const string DefaultUser = "knockknock";
+    public const string FallbackUser = "nobody";
+
+    /// <summary>Looks up a user; <c>null</c> means <see cref="DefaultUser"/> if it exists, else <see cref="FallbackUser"/>.</summary>
+    public static (uint Uid, uint Gid) ResolveUser(string? name)
+    {
+        var entry = name is not null ? Syscall.getpwnam(name) : Syscall.getpwnam(DefaultUser) ?? Syscall.getpwnam(FallbackUser);
+        if (entry is null)
+        {
+            throw new InvalidOperationException($"no such user: {name ?? $"{DefaultUser} or {FallbackUser}"}");
+        }
+        if (entry.pw_uid == 0 || entry.pw_gid == 0)
+        {
+            throw new InvalidOperationException($"refusing to run as {entry.pw_name}: uid or gid 0");
+        }
+        return (entry.pw_uid, entry.pw_gid);
+    }
+
+    /// <summary>Drops to <paramref name="userName"/> (see <see cref="ResolveUser"/>) and verifies; returns the ids.</summary>
+    public static (uint Uid, uint Gid) Drop(string? userName)
+    {
+        var (uid, gid) = ResolveUser(userName);
+        Interop.ClearSupplementaryGroups();
+        Interop.SetAllIds(uid, gid);
+        Interop.SetNoNewPrivilegesOnAllThreads();
+        Verify(uid, gid);
+        return (uid, gid);
+    }
+
+    /// <summary>Throws unless every thread of this process has exactly the dropped state.</summary>
+    public static void Verify(uint uid, uint gid)
+    {
+        var tasks = Directory.GetDirectories("/proc/self/task");
+        if (tasks.Length == 0)
+        {
+            throw new InvalidOperationException("privilege drop: no threads in /proc/self/task");
+        }
+        foreach (var task in tasks)
+        {
+            var path = Path.Combine(task, "status");
+            string status;
+            try
+            {
+                status = File.ReadAllText(path);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // the thread exited meanwhile
+            }
+            catch (DirectoryNotFoundException)
+            {
+                continue;
+            }
+            if (!TryCheckStatus(status, uid, gid, out var problem))
+            {
+                throw new InvalidOperationException($"privilege drop failed: {path}: {problem}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pure check of one /proc status text: Uid and Gid (real, effective, saved, fs) all equal
+    /// the target, no supplementary groups, CapPrm, CapEff and CapAmb zero, NoNewPrivs 1.
+    /// </summary>
+    public static bool TryCheckStatus(string status, uint uid, uint gid, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var fields = status.Split('\n')
+            .Select(line => line.Split(':', 2))
+            .Where(pair => pair.Length == 2)
+            .GroupBy(pair => pair[0])
+            .ToDictionary(group => group.Key, group => group.First()[1].Trim());
+        string u = uid.ToString(CultureInfo.InvariantCulture), g = gid.ToString(CultureInfo.InvariantCulture);
+        (string Field, string Expected)[] expected =
+        [
+            ("Uid", $"{u}\t{u}\t{u}\t{u}"),
+            ("Gid", $"{g}\t{g}\t{g}\t{g}"),
+            ("Groups", ""),
+            ("CapPrm", "0000000000000000"),
+            ("CapEff", "0000000000000000"),
+            ("CapAmb", "0000000000000000"),
+            ("NoNewPrivs", "1"),
+        ];
+        foreach (var (field, value) in expected)
+        {
+            if (!fields.TryGetValue(field, out var actual) || actual != value)
+            {
+                problem = $"{field} is '{actual ?? "missing"}', expected '{value}'";
+                return false;
+            }
+        }
+        problem = "";
+        return true;
+    }
+}

@@ -1,0 +1,79 @@
+using KnockKnock.Daemon.Firewall;
+
+namespace KnockKnock.Daemon.Worker;
+
+/// <summary>
+/// The worker's state: the openings it made and one timer each that closes it when its delay
+/// ends. The kernel expires openings by itself (set timeouts, --datestop); the timers only tidy up.
+/// </summary>
+internal sealed class Openings(FirewallBackend backend)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(uint Source, ushort Port), (Opening Opening, Timer Timer)> _active = [];
+
+    public bool TryHandle(WorkerRequest request, out string error)
+    {
+        if (request.Kind == WorkerRequestKind.Flush)
+        {
+            try
+            {
+                Reset();
+            }
+            catch (InvalidOperationException e)
+            {
+                error = e.Message;
+                return false;
+            }
+            error = "";
+            return true;
+        }
+        lock (_gate)
+        {
+            // A second knock for the same source and port replaces the first (fresh delay).
+            var key = (request.Source, request.Port);
+            if (_active.Remove(key, out var previous))
+            {
+                previous.Timer.Dispose();
+                _ = backend.TryClose(previous.Opening, out _);
+            }
+            var opening = new Opening(request.Source, request.Port, request.Seconds, DateTimeOffset.UtcNow.AddSeconds(request.Seconds));
+            if (!backend.TryOpen(opening, out error))
+            {
+                return false;
+            }
+            var timer = new Timer(_ => Expire(key, opening));
+            _active[key] = (opening, timer);
+            timer.Change(TimeSpan.FromSeconds(request.Seconds), Timeout.InfiniteTimeSpan);
+            return true;
+        }
+    }
+
+    /// <summary>Removes every opening, including leftovers of earlier runs; throws if the firewall refuses.</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            foreach (var (_, timer) in _active.Values)
+            {
+                timer.Dispose();
+            }
+            _active.Clear();
+            backend.Reset();
+        }
+    }
+
+    private void Expire((uint, ushort) key, Opening opening)
+    {
+        lock (_gate)
+        {
+            if (!_active.TryGetValue(key, out var current) || current.Opening != opening)
+            {
+                return;
+            }
+            _active.Remove(key);
+            current.Timer.Dispose();
+            // nft: usually consumed or already expired by the kernel, so a failure means nothing.
+            _ = backend.TryClose(opening, out _);
+        }
+    }
+}

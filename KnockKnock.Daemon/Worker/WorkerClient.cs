@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using KnockKnock.Daemon.Firewall;
+
+namespace KnockKnock.Daemon.Worker;
+
+/// <summary>
+/// The daemon's side of the root worker: starts it (before privileges are dropped) as a fresh
+/// process of the same executable in <see cref="WorkerMain.Mode"/>, then asks it to open ports.
+/// </summary>
+/// <remarks>
+/// Who can talk to the worker: only the holders of the two ends of an anonymous socketpair (no
+/// path, no abstract name). Both ends are created close-on-exec; FD_CLOEXEC is cleared on the
+/// worker's end alone, just for the one Process.Start, and the daemon closes its copy right
+/// after, so no later child inherits it. Call <see cref="Start"/> once at start-up, before other
+/// threads start processes, and from a thread that lives as long as the daemon (the main thread):
+/// the worker's PR_SET_PDEATHSIG fires when the thread that started it exits. The worker sets
+/// FD_CLOEXEC on its end at once, so the firewall tools it runs do not inherit it either.
+/// </remarks>
+internal sealed class WorkerClient : IDisposable
+{
+    private static readonly TimeSpan s_replyTimeout = TimeSpan.FromSeconds(60);
+    private readonly FileDescriptorHandle _socket;
+    private readonly Process _process;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private WorkerClient(FileDescriptorHandle socket, Process process)
+    {
+        (_socket, _process) = (socket, process);
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => _exited.TrySetResult(_process.ExitCode);
+        if (_process.HasExited)
+        {
+            _exited.TrySetResult(_process.ExitCode);
+        }
+    }
+
+    /// <summary>The worker's process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Completes with the worker's exit code when it exits, for whatever reason; the daemon then exits non-zero.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    /// <summary>
+    /// Starts the worker. <paramref name="executable"/> defaults to this process's own executable;
+    /// <paramref name="launcher"/> is an argv prefix that must exec it in place (tests use
+    /// <c>ip netns exec NAME</c>).
+    /// </summary>
+    public static WorkerClient Start(FirewallKind kind, NftSet? nftSet = null, string? executable = null, IReadOnlyList<string>? launcher = null)
+    {
+        var program = executable ?? Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this process's executable");
+        var set = nftSet ?? NftSet.Default;
+        var (mine, theirs) = Interop.SocketPairSeqPacket();
+        try
+        {
+            string[] argv = [.. launcher ?? [], program, WorkerMain.Mode, theirs.Fd.ToString(CultureInfo.InvariantCulture),
+                Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                .. kind == FirewallKind.Nft ? (string[])["nft", set.Family, set.Table, set.Set] : ["iptables"]];
+            var info = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+            foreach (var arg in argv.AsSpan(1))
+            {
+                info.ArgumentList.Add(arg);
+            }
+            Interop.SetCloseOnExec(theirs, closeOnExec: false);
+            Process process;
+            try
+            {
+                process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {argv[0]}");
+            }
+            finally
+            {
+                theirs.Dispose();
+            }
+            return new WorkerClient(mine, process);
+        }
+        catch
+        {
+            mine.Dispose();
+            theirs.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Asks for an opening: new TCP connections from <paramref name="source"/> (IPv4, host order)
+    /// to <paramref name="port"/> for <paramref name="seconds"/> (1-3600). False with the worker's
+    /// reason when the firewall refused; throws when the worker is gone.
+    /// </summary>
+    public bool TryOpen(uint source, ushort port, int seconds, out string error)
+        => TryExchange(WorkerRequest.Open(source, port, seconds).Encode(), out error);
+
+    /// <summary>Removes every opening; throws if the worker could not.</summary>
+    public void Flush()
+    {
+        if (!TryExchange(WorkerRequest.Flush.Encode(), out var error))
+        {
+            throw new InvalidOperationException("worker flush failed: " + error);
+        }
+    }
+
+    /// <summary>Sends any bytes and returns the raw reply; for tests of the worker's validation.</summary>
+    internal string Exchange(ReadOnlySpan<byte> message)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                Interop.SendMessage(_socket, message);
+                if (!Interop.WaitReadable(_socket, s_replyTimeout))
+                {
+                    throw new TimeoutException("the worker did not answer");
+                }
+                var reply = new byte[256];
+                var length = Interop.ReceiveMessage(_socket, reply);
+                return length == 0 ? throw new IOException("the worker has exited")
+                    : Encoding.ASCII.GetString(reply, 0, Math.Min(length, reply.Length));
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new IOException("the worker has exited", e);
+            }
+        }
+    }
+
+    private bool TryExchange(byte[] request, out string error)
+    {
+        var reply = Exchange(request);
+        error = reply == "ok" ? "" : reply.StartsWith("error ", StringComparison.Ordinal) ? reply[6..] : "unexpected reply";
+        return reply == "ok";
+    }
+
+    /// <summary>Closes the channel: the worker removes every opening and exits; waits for that (up to 30 s).</summary>
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _ = _process.WaitForExit(TimeSpan.FromSeconds(30));
+        _process.Dispose();
+    }
+}

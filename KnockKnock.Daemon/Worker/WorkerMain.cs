@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using KnockKnock.Daemon.Firewall;
+using Tmds.Linux;
+
+namespace KnockKnock.Daemon.Worker;
+
+/// <summary>
+/// The root worker: the only process that keeps root after start-up, so it does one job. It reads
+/// requests from its end of a socketpair (an inherited descriptor; see <see cref="WorkerClient"/>),
+/// validates each one again, runs a fixed firewall argv, answers <c>ok</c> or <c>error TEXT</c>,
+/// and closes each opening when its delay ends. On end of stream or SIGTERM it removes every
+/// opening and exits 0. No crypto, no profiles, no log parsing here (a test checks).
+/// </summary>
+/// <remarks>
+/// Arguments after the mode: <c>FD PARENT_PID nft [FAMILY TABLE SET]</c> or <c>FD PARENT_PID iptables</c>.
+/// Exit codes: 0 after a clean shutdown, 1 when start-up or a reset failed, 2 for bad arguments.
+/// </remarks>
+internal static class WorkerMain
+{
+    public const string Mode = "--worker-mode";
+
+    public static int Run(string[] args) => Run(args, FirewallTool.TryRun);
+
+    internal static int Run(string[] args, ToolRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (!TryParseArguments(args, out var fd, out var parent, out var kind, out var nftSet))
+        {
+            Console.Error.WriteLine("knockknock worker: usage: FD PARENT_PID nft [FAMILY TABLE SET] | FD PARENT_PID iptables");
+            return 2;
+        }
+        // First thing: die with the daemon. Then close the race where it died before the prctl.
+        Interop.SetParentDeathSignal(LibC.SIGTERM);
+        if (LibC.getppid() != parent)
+        {
+            Console.Error.WriteLine("knockknock worker: parent is gone");
+            return 1;
+        }
+        using var socket = new FileDescriptorHandle(fd, ownsHandle: true);
+        // The firewall tools must not inherit the request channel.
+        Interop.SetCloseOnExec(socket, closeOnExec: true);
+        var worker = new Openings(FirewallBackend.Create(kind, nftSet, runner));
+        try
+        {
+            worker.Reset();
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"knockknock worker: cannot remove leftovers: {e.Message}");
+            return 1;
+        }
+        // SIGTERM (or the parent's death) ends the read loop below like end of stream does.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            Interop.Shutdown(socket);
+        });
+        Serve(socket, worker);
+        try
+        {
+            worker.Reset();
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"knockknock worker: cannot remove openings: {e.Message}");
+            return 1;
+        }
+        return 0;
+    }
+
+    private static void Serve(FileDescriptorHandle socket, Openings worker)
+    {
+        var buffer = new byte[WorkerRequest.MaxLength + 1];
+        while (true)
+        {
+            var length = Interop.ReceiveMessage(socket, buffer);
+            // A zero-length message also reads as 0; only a hang-up ends the loop.
+            if (length == 0 && Interop.IsHungUp(socket))
+            {
+                return;
+            }
+            var reply = length > WorkerRequest.MaxLength ? "error too long"
+                : !WorkerRequest.TryParse(buffer.AsSpan(0, length), out var request, out var error) ? "error " + error
+                : worker.TryHandle(request, out error) ? "ok" : "error " + OneLine(error);
+            try
+            {
+                Interop.SendMessage(socket, Encoding.ASCII.GetBytes(reply));
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return; // the daemon went away between request and reply
+            }
+        }
+    }
+
+    private static bool TryParseArguments(string[] args, out int fd, out int parent, out FirewallKind kind, out NftSet nftSet)
+    {
+        (fd, parent, kind, nftSet) = (0, 0, FirewallKind.Nft, NftSet.Default);
+        if (args.Length < 3 || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out fd) || fd < 3
+            || !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out parent) || parent < 1)
+        {
+            return false;
+        }
+        switch (args[2..])
+        {
+            case ["iptables"]:
+                kind = FirewallKind.Iptables;
+                return true;
+            case ["nft"]:
+                return true;
+            case ["nft", var family, var table, var set] when NftSet.TryValidate(family, table, set, out _):
+                nftSet = new NftSet(family, table, set);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static string OneLine(string text)
+        => new([.. text.Take(200).Select(c => c is < ' ' or > '~' ? ' ' : c)]);
+}

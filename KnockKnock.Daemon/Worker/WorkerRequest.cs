@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text;
+using KnockKnock.Daemon.Firewall;
+
+namespace KnockKnock.Daemon.Worker;
+
+internal enum WorkerRequestKind
+{
+    Open,
+    Flush,
+}
+
+/// <summary>
+/// One request to the root worker, one SOCK_SEQPACKET message of ASCII, no terminator:
+/// <c>open A.B.C.D PORT SECONDS</c> (dotted-quad IPv4 without leading zeros, port 1-65535,
+/// seconds 1-3600, single spaces) or <c>flush</c>. Replies are <c>ok</c> or <c>error TEXT</c>.
+/// The worker re-validates every message with <see cref="TryParse"/>: it trusts nothing it reads.
+/// </summary>
+internal readonly record struct WorkerRequest
+{
+    public const int MaxLength = 64;
+    public const int MaxSeconds = 3600;
+
+    public WorkerRequestKind Kind { get; }
+    public uint Source { get; }
+    public ushort Port { get; }
+    public int Seconds { get; }
+
+    private WorkerRequest(WorkerRequestKind kind, uint source, ushort port, int seconds)
+        => (Kind, Source, Port, Seconds) = (kind, source, port, seconds);
+
+    public static WorkerRequest Flush { get; } = new(WorkerRequestKind.Flush, 0, 0, 0);
+
+    public static WorkerRequest Open(uint source, ushort port, int seconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(port);
+        ArgumentOutOfRangeException.ThrowIfLessThan(seconds, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(seconds, MaxSeconds);
+        return new(WorkerRequestKind.Open, source, port, seconds);
+    }
+
+    public byte[] Encode() => Encoding.ASCII.GetBytes(Kind == WorkerRequestKind.Flush ? "flush"
+        : string.Create(CultureInfo.InvariantCulture, $"open {FirewallCommands.FormatAddress(Source)} {Port} {Seconds}"));
+
+    public static bool TryParse(ReadOnlySpan<byte> message, out WorkerRequest request, out string error)
+    {
+        request = default;
+        if (message.Length is 0 or > MaxLength)
+        {
+            error = "bad length";
+            return false;
+        }
+        foreach (var b in message)
+        {
+            if (b is < 0x20 or > 0x7e)
+            {
+                error = "not printable ASCII";
+                return false;
+            }
+        }
+        // Only printable ASCII is left, so this decoding is exact.
+        var parts = Encoding.ASCII.GetString(message).Split(' ');
+        if (parts is ["flush"])
+        {
+            request = Flush;
+            error = "";
+            return true;
+        }
+        if (parts is not ["open", var address, var portText, var secondsText])
+        {
+            error = "unknown request";
+            return false;
+        }
+        if (!TryParseAddress(address, out var source))
+        {
+            error = "bad address";
+            return false;
+        }
+        if (!TryParseNumber(portText, 65535, out var port) || port == 0)
+        {
+            error = "bad port";
+            return false;
+        }
+        if (!TryParseNumber(secondsText, MaxSeconds, out var seconds) || seconds == 0)
+        {
+            error = "bad seconds";
+            return false;
+        }
+        request = new(WorkerRequestKind.Open, source, checked((ushort)port), seconds);
+        error = "";
+        return true;
+    }
+
+    /// <summary>Exactly four decimal octets 0-255, no leading zeros, no other characters.</summary>
+    private static bool TryParseAddress(string text, out uint address)
+    {
+        address = 0;
+        var octets = text.Split('.');
+        if (octets.Length != 4)
+        {
+            return false;
+        }
+        foreach (var octet in octets)
+        {
+            if (!TryParseNumber(octet, 255, out var value))
+            {
+                return false;
+            }
+            address = (address << 8) | (uint)value;
+        }
+        return true;
+    }
+
+    /// <summary>1-5 ASCII digits, no sign, no leading zero (but "0" itself), at most <paramref name="max"/>.</summary>
+    private static bool TryParseNumber(string text, int max, out int value)
+    {
+        value = 0;
+        if (text.Length is 0 or > 5 || (text.Length > 1 && text[0] == '0'))
+        {
+            return false;
+        }
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+            value = (value * 10) + (c - '0');
+        }
+        return value <= max;
+    }
+}

@@ -1,0 +1,27 @@
+namespace KnockKnock.Tests.Support;
+
+/// <summary>
+/// Paths of the built executables. By default the build output next to the test assembly (the
+/// test project references the daemon and client, so their apphosts are copied here); set
+/// KNOCKKNOCK_BIN_DIR to test other binaries, e.g. NativeAOT-published ones.
+/// </summary>
+internal static class Binaries
+{
+    public const string DirectoryVariable = "KNOCKKNOCK_BIN_DIR";
+
+    public static string Directory => Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } dir
+        ? Path.GetFullPath(dir)
+        : AppContext.BaseDirectory;
+
+    /// <summary>The daemon executable (knockknock-daemon).</summary>
+    public static string Daemon => Find("knockknock-daemon");
+
+    /// <summary>The client executable (knockknock).</summary>
+    public static string Client => Find("knockknock");
+
+    private static string Find(string name)
+    {
+        var path = Path.Combine(Directory, name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} not found in {Directory} (build it, or set {DirectoryVariable})", path);
+    }
+}

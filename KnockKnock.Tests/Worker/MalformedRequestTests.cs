@@ -1,0 +1,79 @@
+using System.Text;
+using KnockKnock.Daemon.Worker;
+
+namespace KnockKnock.Tests.Worker;
+
+/// <summary>The worker re-validates every request: anything but the exact shape is refused.</summary>
+[TestFixture]
+public sealed class MalformedRequestTests
+{
+    [TestCase("open 198.18.1.2 2222 15", 0xC6120102u, 2222, 15)]
+    [TestCase("open 0.0.0.0 1 1", 0u, 1, 1)]
+    [TestCase("open 255.255.255.255 65535 3600", 0xFFFFFFFFu, 65535, 3600)]
+    public void Well_formed_open_requests_parse(string text, uint source, int port, int seconds)
+    {
+        Assert.That(WorkerRequest.TryParse(Encoding.ASCII.GetBytes(text), out var request, out var error), Is.True, error);
+        Assert.That((request.Kind, request.Source, (int)request.Port, request.Seconds), Is.EqualTo((WorkerRequestKind.Open, source, port, seconds)));
+        Assert.That(Encoding.ASCII.GetString(request.Encode()), Is.EqualTo(text));
+    }
+
+    [Test]
+    public void Flush_parses()
+    {
+        Assert.That(WorkerRequest.TryParse("flush"u8, out var request, out _), Is.True);
+        Assert.That(request.Kind, Is.EqualTo(WorkerRequestKind.Flush));
+    }
+
+    [TestCase("")]
+    [TestCase("open 1.2.3 2222 15")]
+    [TestCase("open 1.2.3.4.5 2222 15")]
+    [TestCase("open 01.2.3.4 2222 15")]
+    [TestCase("open 1.2.3.04 2222 15")]
+    [TestCase("open 256.1.1.1 2222 15")]
+    [TestCase("open 1.2.3.-4 2222 15")]
+    [TestCase("open +1.2.3.4 2222 15")]
+    [TestCase("open 1.2.3.4. 2222 15")]
+    [TestCase("open 0x01.2.3.4 2222 15")]
+    [TestCase("open 1.2.3.4/0 2222 15")]
+    [TestCase("open ::1 2222 15")]
+    [TestCase("open 1.2.3.4 0 15")]
+    [TestCase("open 1.2.3.4 65536 15")]
+    [TestCase("open 1.2.3.4 02222 15")]
+    [TestCase("open 1.2.3.4 -1 15")]
+    [TestCase("open 1.2.3.4 2222 0")]
+    [TestCase("open 1.2.3.4 2222 3601")]
+    [TestCase("open 1.2.3.4 2222 99999999999")]
+    [TestCase("open 1.2.3.4 2222 015")]
+    [TestCase("open 1.2.3.4 2222 15 extra")]
+    [TestCase("open 1.2.3.4 2222")]
+    [TestCase("open 1.2.3.4 2222 15 ")]
+    [TestCase(" open 1.2.3.4 2222 15")]
+    [TestCase("open  1.2.3.4 2222 15")]
+    [TestCase("open\t1.2.3.4 2222 15")]
+    [TestCase("open 1.2.3.4 2222 15\n")]
+    [TestCase("OPEN 1.2.3.4 2222 15")]
+    [TestCase("open 1.2.3.4 2222 １５")]
+    [TestCase("open 1.2.3.4 ２２２２ 15")]
+    [TestCase("close 1.2.3.4 2222 15")]
+    [TestCase("flush ")]
+    [TestCase("flush now")]
+    [TestCase("open 1.2.3.4 2222 15; flush ruleset")]
+    public void Malformed_requests_are_refused(string text)
+        => Assert.That(WorkerRequest.TryParse(Encoding.UTF8.GetBytes(text), out _, out var error), Is.False, error);
+
+    [Test]
+    public void Over_long_and_binary_requests_are_refused()
+    {
+        Assert.That(WorkerRequest.TryParse(Encoding.ASCII.GetBytes("open 1.2.3.4 2222 15" + new string(' ', 100)), out _, out _), Is.False);
+        Assert.That(WorkerRequest.TryParse("open 1.2.3.4\02222 15"u8, out _, out _), Is.False);
+        Assert.That(WorkerRequest.TryParse([0xff, 0xfe, 0x00], out _, out _), Is.False);
+    }
+
+    [Test]
+    public void Open_refuses_out_of_range_values_at_the_client_edge()
+    {
+        Assert.That(() => WorkerRequest.Open(1, 0, 15), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => WorkerRequest.Open(1, 22, 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => WorkerRequest.Open(1, 22, 3601), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+}

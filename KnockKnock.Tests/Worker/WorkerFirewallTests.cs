@@ -1,0 +1,309 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Worker;
+using KnockKnock.Tests.Support;
+using Tmds.Linux;
+
+namespace KnockKnock.Tests.Worker;
+
+/// <summary>
+/// The real worker (the built daemon in its hidden mode, started inside the server namespace)
+/// against a default-drop firewall of each kind, with real TCP connections from the client namespace.
+/// </summary>
+[TestFixture("nft")]
+[TestFixture("iptables")]
+[Category("Root")]
+[NonParallelizable]
+public sealed class WorkerFirewallTests(string backend) : IDisposable
+{
+    private const ushort Port = 2222;
+    private readonly FirewallKind _kind = backend == "nft" ? FirewallKind.Nft : FirewallKind.Iptables;
+    private readonly List<IDisposable> _cleanup = [];
+    private TestNetwork _net = null!;
+    private uint _client;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Root.Require();
+        _net = new TestNetwork();
+        _cleanup.Add(_net);
+        _client = Parse(_net.ClientAddress);
+        LoadDefaultDropRuleset();
+        _cleanup.Add(Listen(_net.Server, Port));
+    }
+
+    [TearDown]
+    public void TearDown() => Dispose();
+
+    public void Dispose()
+    {
+        for (var i = _cleanup.Count - 1; i >= 0; i--)
+        {
+            _cleanup[i].Dispose();
+        }
+        _cleanup.Clear();
+    }
+
+    [Test]
+    public void One_knock_admits_one_connection_and_never_cuts_it()
+    {
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "default drop before any knock");
+        using var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 3, out var error), Is.True, error);
+        // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
+        var opened = DateTime.UtcNow;
+
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out var first), Is.True, "the knocked connection");
+        using (first)
+        {
+            Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a second connection on the same knock");
+            SleepUntil(opened.AddSeconds(4));
+            Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a new connection after the delay");
+            // Established connections are never cut: the first one still works both ways.
+            first!.Send("later\n"u8);
+            var buffer = new byte[6];
+            first.ReceiveTimeout = 3000;
+            Assert.That(first.Receive(buffer), Is.EqualTo(6));
+            Assert.That(Encoding.ASCII.GetString(buffer), Is.EqualTo("later\n"));
+        }
+    }
+
+    [Test]
+    public void An_opening_admits_only_the_knocking_source_and_port()
+    {
+        var (peer, _, serverSide) = _net.AddPeer("pr");
+        _cleanup.Add(Listen(_net.Server, Port + 1));
+        using var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 10, out var error), Is.True, error);
+        Assert.That(TryConnect(peer, serverSide, Port, out _), Is.False, "another source");
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port + 1, out _), Is.False, "another port");
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True, "the knocked source and port");
+        s?.Dispose();
+    }
+
+    [Test]
+    public void An_opening_expires_in_the_kernel_even_when_the_worker_is_killed()
+    {
+        var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 3, out var error), Is.True, error);
+        // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
+        var opened = DateTime.UtcNow;
+        Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the opening exists");
+        using (var process = System.Diagnostics.Process.GetProcessById(worker.ProcessId))
+        {
+            process.Kill();
+        }
+        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True, "the client notices the worker's death");
+        Assert.That(() => worker.TryOpen(_client, Port, 3, out _), Throws.InstanceOf<IOException>());
+        worker.Dispose();
+        SleepUntil(opened.AddSeconds(4));
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "expired with no process left");
+    }
+
+    [Test]
+    public void The_worker_removes_leftover_openings_at_start()
+    {
+        var until = DateTimeOffset.UtcNow.AddMinutes(10);
+        string[][] leftovers = _kind == FirewallKind.Nft
+            ? [FirewallCommands.NftAddElement(NftSet.Default, _client, Port, TimeSpan.FromMinutes(10))]
+            : [FirewallCommands.IptablesNewChain(), FirewallCommands.IptablesAcceptAdmitted(), FirewallCommands.IptablesInsertJump(),
+               FirewallCommands.IptablesInsertOpening(_client, Port, until)];
+        foreach (var argv in leftovers)
+        {
+            _net.Server.Exec(argv[0], argv[1..]);
+        }
+        Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the leftover exists");
+        using var worker = StartWorker();
+        Assert.That(worker.TryOpen(0xC6120909, 9, 1, out var error), Is.True, error); // a round trip: start-up is done
+        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+    }
+
+    [Test]
+    public void Malformed_requests_get_an_error_and_the_worker_keeps_serving()
+    {
+        using var worker = StartWorker();
+        byte[][] malformed =
+        [
+            [], "open 1.2.3 2222 15"u8.ToArray(), "open 01.2.3.4 2222 15"u8.ToArray(), "open 256.1.1.1 2222 15"u8.ToArray(),
+            "open 1.2.3.4 0 15"u8.ToArray(), "open 1.2.3.4 65536 15"u8.ToArray(), "open 1.2.3.4 2222 0"u8.ToArray(),
+            "open 1.2.3.4 2222 86400"u8.ToArray(), "open 1.2.3.4 2222 15 "u8.ToArray(), "open 1.2.3.4 2222 15 x"u8.ToArray(),
+            Encoding.UTF8.GetBytes("open 1.2.3.4 2222 １５"), [0, 0xff, 0x80], Encoding.ASCII.GetBytes(new string('a', 4000)),
+            "flush ruleset"u8.ToArray(),
+        ];
+        foreach (var message in malformed)
+        {
+            Assert.That(worker.Exchange(message), Does.StartWith("error "), Encoding.ASCII.GetString(message));
+        }
+        Assert.That(worker.Exited.IsCompleted, Is.False);
+        Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
+        s?.Dispose();
+    }
+
+    [Test]
+    public void Flush_removes_every_opening()
+    {
+        using var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        worker.Flush();
+        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
+        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+    }
+
+    [Test]
+    public void Closing_the_channel_removes_every_opening_and_the_worker_exits_0()
+    {
+        var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        worker.Dispose();
+        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)) && worker.Exited.Result == 0, Is.True);
+        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
+    }
+
+    [Test]
+    public void Sigterm_removes_every_opening_and_the_worker_exits_0()
+    {
+        using var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        Assert.That(LibC.kill(worker.ProcessId, LibC.SIGTERM), Is.Zero);
+        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(worker.Exited.Result, Is.Zero);
+        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
+    }
+
+    private WorkerClient StartWorker()
+        => WorkerClient.Start(_kind, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", _net.Server.Name]);
+
+    private void LoadDefaultDropRuleset()
+    {
+        if (_kind == FirewallKind.Nft)
+        {
+            var file = Path.GetTempFileName();
+            try
+            {
+                File.WriteAllText(file, NftRuleset.Text([7001], "knockknock: "));
+                _net.Server.Exec("nft", "-f", file);
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+        }
+        else
+        {
+            _net.Server.Exec("iptables", "-w", "-P", "INPUT", "DROP");
+            _net.Server.Exec("iptables", "-w", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
+            _net.Server.Exec("iptables", "-w", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
+        }
+    }
+
+    private string ListOpenings() => _kind == FirewallKind.Nft
+        ? _net.Server.Exec("nft", "list", "set", "inet", "knockknock", "allowed")
+        : _net.Server.Exec("iptables", "-w", "-S", FirewallCommands.IptablesChain);
+
+    private static uint Parse(string address)
+    {
+        var bytes = IPAddress.Parse(address).GetAddressBytes();
+        return ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
+    }
+
+    private static void SleepUntil(DateTime utc)
+    {
+        var wait = utc - DateTime.UtcNow;
+        if (wait > TimeSpan.Zero)
+        {
+            Thread.Sleep(wait);
+        }
+    }
+
+    /// <summary>A TCP socket created inside a namespace (setns on a throw-away thread; the socket keeps its namespace).</summary>
+    private static Socket SocketIn(NetworkNamespace ns)
+    {
+        Socket? socket = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var handle = File.OpenHandle($"/run/netns/{ns.Name}");
+                if (LibC.setns((int)handle.DangerousGetHandle(), LibC.CLONE_NEWNET) != 0)
+                {
+                    throw new IOException($"setns {ns.Name} failed, errno {LibC.errno}");
+                }
+                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            }
+            catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        return socket ?? throw new InvalidOperationException("could not create a socket in " + ns.Name, failure);
+    }
+
+    /// <summary>An echo server on all addresses of the namespace, one connection at a time is enough here.</summary>
+    private static Socket Listen(NetworkNamespace ns, int port)
+    {
+        var listener = SocketIn(ns);
+        listener.Bind(new IPEndPoint(IPAddress.Any, port));
+        listener.Listen(16);
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket connection;
+                try
+                {
+                    connection = await listener.AcceptAsync().ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+                _ = Task.Run(async () =>
+                {
+                    using (connection)
+                    {
+                        var buffer = new byte[256];
+                        try
+                        {
+                            int n;
+                            while ((n = await connection.ReceiveAsync(buffer).ConfigureAwait(false)) > 0)
+                            {
+                                await connection.SendAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+                            }
+                        }
+                        catch (SocketException)
+                        {
+                        }
+                    }
+                });
+            }
+        });
+        return listener;
+    }
+
+    /// <summary>True when the TCP handshake completes within 1.5 s (a dropped SYN never does).</summary>
+    private static bool TryConnect(NetworkNamespace from, string address, int port, out Socket? connected)
+    {
+        var socket = SocketIn(from);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+        try
+        {
+            socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(address), port), timeout.Token).AsTask().GetAwaiter().GetResult();
+            connected = socket;
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            socket.Dispose();
+            connected = null;
+            return false;
+        }
+    }
+}
