@@ -11,6 +11,7 @@ internal static class FirewallCommands
 {
     public const string NftPath = "/usr/sbin/nft";
     public const string IptablesPath = "/usr/sbin/iptables";
+    public const string IptablesSavePath = "/usr/sbin/iptables-save";
 
     /// <summary>Conntrack mark of connections admitted by a knock (ASCII "KK", then 1).</summary>
     public const uint AdmittedMark = 0x4b4b0001;
@@ -39,6 +40,12 @@ internal static class FirewallCommands
         => [NftPath, "delete", "element", set.Family, set.Table, set.Set, "{", FormatAddress(source), ".", Port(port), "}"];
 
     /// <summary><c>nft flush set inet knockknock allowed</c>: removes every opening (start, flush, exit).</summary>
+    /// <summary>The whole nftables ruleset, to check that knock ports are LOGged.</summary>
+    public static string[] NftListRuleset() => [NftPath, "list", "ruleset"];
+
+    /// <summary>The iptables filter table as iptables-save prints it, to check that knock ports are LOGged.</summary>
+    public static string[] IptablesSaveFilter() => [IptablesSavePath, "-t", "filter"];
+
     public static string[] NftFlushSet(NftSet set) => [NftPath, "flush", "set", set.Family, set.Table, set.Set];
 
     // ---- iptables ----

@@ -7,7 +7,10 @@ internal static class FirewallTool
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
-    public static bool TryRun(string[] argv, out string error)
+    public static bool TryRun(string[] argv, out string error) => TryRun(argv, out _, out error);
+
+    /// <summary>Runs the tool and also returns what it printed on stdout (e.g. a ruleset listing).</summary>
+    public static bool TryRun(string[] argv, out string output, out string error)
     {
         Debug.Assert(argv.Length > 0 && Path.IsPathFullyQualified(argv[0]));
         var info = new ProcessStartInfo(argv[0])
@@ -33,9 +36,10 @@ internal static class FirewallTool
             process.Kill();
             process.WaitForExit();
             error = $"{Path.GetFileName(argv[0])} timed out";
+            output = "";
             return false;
         }
-        _ = stdout.Result;
+        output = stdout.Result;
         var firstLine = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
         error = process.ExitCode == 0 ? "" : $"{Path.GetFileName(argv[0])} exited {process.ExitCode}: {firstLine ?? "no message"}";
         return process.ExitCode == 0;
