@@ -31,10 +31,10 @@ public sealed class KnockCipher : IDisposable
     {
         Span<byte> block = stackalloc byte[32];
         Mac(counter, knockPort, _bind ? sourceAddress : 0, block);
-        var c = (ushort)(counter & 0xFFFF);
+        var c = unchecked((ushort)counter);
         var p = (ushort)(port ^ BinaryPrimitives.ReadUInt16BigEndian(block));
         return new KnockFields(BinaryPrimitives.ReadUInt16BigEndian(block[2..]),
-            (uint)(c << 16 | p), BinaryPrimitives.ReadUInt32BigEndian(block[4..]), BinaryPrimitives.ReadUInt16BigEndian(block[8..]));
+            unchecked((uint)(c << 16 | p)), BinaryPrimitives.ReadUInt32BigEndian(block[4..]), BinaryPrimitives.ReadUInt16BigEndian(block[8..]));
     }
 
     public bool TryOpen(in KnockFields fields, ulong firstCounter, int window, ushort knockPort, uint sourceAddress, out ulong matchedCounter, out ushort port)
