@@ -1,0 +1,17 @@
+namespace KnockKnock.Crypto;
+
+/// <summary>The process exit codes every KnockKnock command uses (README, "Exit codes").</summary>
+public static class ExitCodes
+{
+    /// <summary>Success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>A runtime failure: network unreachable, send failed, firewall tool failed, worker died.</summary>
+    public const int Failure = 1;
+
+    /// <summary>A user mistake: bad arguments, or a missing, broken or unsafe profile or config.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The command lacks a privilege it needs (root, CAP_NET_RAW).</summary>
+    public const int NoPrivilege = 3;
+}

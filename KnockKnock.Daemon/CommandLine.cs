@@ -1,0 +1,40 @@
+using System.CommandLine;
+using KnockKnock.Crypto;
+
+namespace KnockKnock.Daemon;
+
+/// <summary>
+/// Runs a System.CommandLine root the KnockKnock way: a parse error is one line on stderr and
+/// exit 2 (no help dump); a KnockKnockException is one line and its exit code.
+/// </summary>
+internal static class CommandLine
+{
+    public static int Invoke(string commandName, RootCommand root, string[] args, TextWriter output, TextWriter error)
+    {
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            error.WriteLine($"{commandName}: {parse.Errors[0].Message} (see {commandName} --help)");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (KnockKnockException e)
+        {
+            error.WriteLine($"{commandName}: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"{commandName}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"{commandName}: {e.Message}");
+            return ExitCodes.NoPrivilege;
+        }
+    }
+}
