@@ -13,7 +13,7 @@ internal static class HostResolver
         {
             return literal.AddressFamily == AddressFamily.InterNetwork
                 ? literal
-                : throw new KnockKnockException(ExitCodes.Usage, $"{host}: only IPv4 is supported");
+                : throw KnockKnockException.Usage($"{host}: only IPv4 is supported");
         }
         IPAddress[] addresses;
         try
@@ -22,11 +22,11 @@ internal static class HostResolver
         }
         catch (SocketException e)
         {
-            throw new KnockKnockException(ExitCodes.Failure, $"cannot resolve {host}: {e.Message}");
+            throw KnockKnockException.Failure($"cannot resolve {host}: {e.Message}");
         }
         return addresses.Length > 0
             ? addresses[0]
-            : throw new KnockKnockException(ExitCodes.Failure, $"cannot resolve {host}: it has no IPv4 address");
+            : throw KnockKnockException.Failure($"cannot resolve {host}: it has no IPv4 address");
     }
 
 }

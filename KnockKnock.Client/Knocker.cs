@@ -11,7 +11,7 @@ internal static class Knocker
 {
     public static int Run(KnockRequest request, TextWriter output)
     {
-        var profile = ProfileLocator.Load(request.ProfileDirectory ?? ProfileLocator.DefaultDirectory(request.Host));
+        using var profile = ProfileLocator.Load(request.ProfileDirectory ?? ProfileLocator.DefaultDirectory(request.Host));
         var destination = Ipv4Address.ToUInt32(HostResolver.Resolve(request.Host));
         var localAddress = LookupRouteSource(request.Host, destination, profile.KnockPort);
 
@@ -58,7 +58,7 @@ internal static class Knocker
             }
             catch (ErrnoException e)
             {
-                throw new KnockKnockException(ExitCodes.Failure, $"knock to {request.Host}:{profile.KnockPort} not sent: {e.Message}");
+                throw KnockKnockException.Failure($"knock to {request.Host}:{profile.KnockPort} not sent: {e.Message}");
             }
             output.WriteLine($"Knock sent to {request.Host}:{profile.KnockPort} for port {request.Port}");
             if (request.Verbose)
@@ -96,7 +96,7 @@ internal static class Knocker
         }
         catch (ErrnoException e)
         {
-            throw new KnockKnockException(ExitCodes.Failure, $"cannot reach {host} ({Ipv4Address.ToIPAddress(destination)}): {e.Description}");
+            throw KnockKnockException.Failure($"cannot reach {host} ({Ipv4Address.ToIPAddress(destination)}): {e.Description}");
         }
     }
 }

@@ -14,7 +14,7 @@ internal static class ProfileLocator
         if (!Directory.Exists(directory))
         {
             var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-            throw new KnockKnockException(ExitCodes.Usage, $"no such profile: {directory} ({DescribeSiblings(parent)})");
+            throw KnockKnockException.Usage($"no such profile: {directory} ({DescribeSiblings(parent)})");
         }
         return Profile.Load(directory);
     }

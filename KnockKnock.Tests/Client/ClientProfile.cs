@@ -5,13 +5,11 @@ namespace KnockKnock.Tests.Client;
 /// <summary>Client profile directories for tests, made with the Crypto library's own writer.</summary>
 internal static class ClientProfile
 {
-    public static readonly byte[] FixedSecret = Convert.FromHexString("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
-
     /// <summary>Makes <c>PARENT/NAME/</c> and returns its path.</summary>
     public static string Create(string parent, string name, ushort knockPort, bool bindSource = false)
     {
         var directory = Path.Combine(parent, name);
-        ProfileFiles.Create(directory, knockPort, bindSource, FixedSecret);
+        Profile.Create(directory, knockPort, PortSet.All, bindSource);
         return directory;
     }
 

@@ -66,7 +66,8 @@ public sealed partial class CommandLineTests
 
         Assert.That(second.Counter, Is.GreaterThan(first.Counter), "a dry run consumes its counter");
         Assert.That(second.Fields, Is.Not.EqualTo(first.Fields));
-        using var cipher = Profile.Load(profile).CreateCipher();
+        using var loaded = Profile.Load(profile);
+        using var cipher = loaded.CreateCipher();
         Assert.That(cipher.TryOpen(second.Fields, second.Counter, 1, 7003, 0, out var counter, out var port), Is.True);
         Assert.That((counter, port), Is.EqualTo((second.Counter, (ushort)22)));
     }
@@ -81,7 +82,8 @@ public sealed partial class CommandLineTests
         var knock = DryRun(profile, "127.0.0.1", 443, "--source-ip", "203.0.113.7");
 
         Assert.That(knock.Source, Is.EqualTo("127.0.0.1"), "the IP header carries the local address");
-        using var cipher = Profile.Load(profile).CreateCipher();
+        using var loaded = Profile.Load(profile);
+        using var cipher = loaded.CreateCipher();
         Assert.That(cipher.TryOpen(knock.Fields, knock.Counter, 1, 7004, Public, out _, out var port), Is.True);
         Assert.That(port, Is.EqualTo(443));
         Assert.That(cipher.TryOpen(knock.Fields, knock.Counter, 1, 7004, Local, out _, out _), Is.False);
@@ -94,7 +96,8 @@ public sealed partial class CommandLineTests
 
         var knock = DryRun(profile, "127.0.0.1", 22);
 
-        using var cipher = Profile.Load(profile).CreateCipher();
+        using var loaded = Profile.Load(profile);
+        using var cipher = loaded.CreateCipher();
         Assert.That(cipher.TryOpen(knock.Fields, knock.Counter, 1, 7005, 0x7F000001, out _, out _), Is.True);
     }
 
