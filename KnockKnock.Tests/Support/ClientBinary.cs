@@ -40,7 +40,7 @@ internal static class ClientBinary
                 var project = System.IO.Path.Combine(RepositoryRoot(), "KnockKnock.Client", "KnockKnock.Client.csproj");
                 var result = Command.Run(
                     "dotnet",
-                    ["publish", project, "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-p:CppCompilerAndLinker=clang-14", "-o", output, "--nologo", "-v", "q"],
+                    ["publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained", "-p:PublishAot=true", "-p:CppCompilerAndLinker=clang-14", "-o", output, "--nologo", "-v", "q"],
                     TimeSpan.FromMinutes(10));
                 if (result.ExitCode != 0)
                 {
