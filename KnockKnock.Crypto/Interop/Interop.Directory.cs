@@ -61,4 +61,17 @@ internal static partial class Interop
     }
 
     public static uint EffectiveUserId => LibC.geteuid();
+
+    /// <summary>lchown(2) to <paramref name="owner"/>, group unchanged.</summary>
+    public static unsafe void Chown(string path, uint owner)
+    {
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            if (LibC.lchown(p, owner, uint.MaxValue) < 0)
+            {
+                throw Error("lchown", path, LibC.errno);
+            }
+        }
+    }
 }

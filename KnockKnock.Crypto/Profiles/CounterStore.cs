@@ -51,7 +51,7 @@ public sealed class CounterStore : IDisposable
         }
     }
 
-    /// <summary>Creates a counter file holding <paramref name="value"/>; refuses to replace one.</summary>
+    /// <summary>Creates a counter file holding <paramref name="value"/>, owned by <paramref name="owner"/>; refuses to replace one.</summary>
     public static void Create(string directory, ulong value, uint owner)
     {
         using var store = new CounterStore(directory, owner);
@@ -158,6 +158,11 @@ public sealed class CounterStore : IDisposable
         {
             stream.Write(Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture) + "\n"));
             stream.Flush(flushToDisk: true);
+        }
+        if (Interop.EffectiveUserId != _owner)
+        {
+            // Root preparing the daemon's state before the privilege drop: the file belongs to the daemon user.
+            Interop.Chown(_tempPath, _owner);
         }
         File.Move(_tempPath, Path, overwrite: true);
         Interop.Fsync(_directory, _directoryPath);

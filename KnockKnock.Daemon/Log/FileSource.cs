@@ -1,0 +1,362 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Tmds.Linux;
+
+namespace KnockKnock.Daemon.Log;
+
+/// <summary>
+/// Follows a syslog file such as /var/log/kern.log, like <c>tail -F</c>, and hands on the message of
+/// every kernel line (<see cref="SyslogHeader"/>).
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Start: a file present at construction is opened then and read from its end at that moment;
+/// a file absent then is waited for and read from its start.</item>
+/// <item>Growth: at end of file the path and the open file are checked every 100 ms.</item>
+/// <item>Rename rotation (the path names another inode): the old file is read to its end once more,
+/// then the new one is opened and read from its start. If the path is missing (moved away, not yet
+/// recreated) the old file is kept and followed.</item>
+/// <item>copytruncate (the file is now shorter than what we read): reading restarts at offset 0. A
+/// truncation followed by regrowth past our offset within one poll interval goes unnoticed, as with
+/// any follower that does not hold the writer's lock.</item>
+/// <item>Partial lines are held until their newline comes; a partial line cut by rotation or
+/// truncation is dropped and counted in <see cref="CutLines"/>, never delivered.</item>
+/// <item>Lines longer than <see cref="LogLineParser.MaxLineLength"/> bytes are skipped up to the next
+/// newline and counted in <see cref="TooLongLines"/>.</item>
+/// </list>
+/// <para>After rotation the new file is opened with the daemon's dropped privileges, so the daemon
+/// user must be able to read the log file (e.g. group adm on Debian).</para>
+/// </remarks>
+internal sealed unsafe class FileSource : ILogSource
+{
+    /// <summary>Read buffer size: room for one held partial line of <see cref="LogLineParser.MaxLineLength"/> bytes and a large read.</summary>
+    public const int BufferSize = 16 * 1024;
+
+    private const int PollIntervalMilliseconds = 100;
+
+    private readonly string _path;
+    private readonly byte[] _pathZ;
+    private readonly byte[] _buffer = new byte[BufferSize];
+    private readonly ManualResetEventSlim _stop = new();
+    private SafeFileHandle? _file;
+    private ulong _device;
+    private ulong _inode;
+    private long _position;
+    private int _pending;
+    private bool _discarding;
+    private bool _rotationSeen;
+    private int _disposed;
+    private int _running;
+    private long _linesRead;
+    private long _tooLongLines;
+    private long _cutLines;
+    private long _otherLines;
+    private long _rotations;
+    private long _truncations;
+
+    public FileSource(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            ThrowHelper.ThrowArgument(nameof(path), "The path contains a NUL character.");
+        }
+
+        _path = path;
+        _pathZ = Encoding.UTF8.GetBytes(path + "\0");
+        if (TryOpen())
+        {
+            _position = LibC.lseek(FileDescriptor, 0, LibC.SEEK_END);
+            if (_position < 0)
+            {
+                int errno = LibC.errno;
+                _file?.Dispose();
+                ThrowHelper.ThrowErrno("lseek", _path, errno);
+            }
+        }
+    }
+
+    public string Path => _path;
+
+    public long LinesRead => Interlocked.Read(ref _linesRead);
+
+    public long LinesLost => TooLongLines + CutLines;
+
+    /// <summary>Lines longer than <see cref="LogLineParser.MaxLineLength"/>, skipped.</summary>
+    public long TooLongLines => Interlocked.Read(ref _tooLongLines);
+
+    /// <summary>Partial last lines dropped because the file was rotated or truncated before their newline.</summary>
+    public long CutLines => Interlocked.Read(ref _cutLines);
+
+    /// <summary>Complete lines without a kernel syslog header (other programs' messages), skipped.</summary>
+    public long OtherLines => Interlocked.Read(ref _otherLines);
+
+    /// <summary>Times the path was found to name a new file and that file was opened.</summary>
+    public long Rotations => Interlocked.Read(ref _rotations);
+
+    /// <summary>Times the file shrank below the read offset and was read again from its start.</summary>
+    public long Truncations => Interlocked.Read(ref _truncations);
+
+    private int FileDescriptor => (int)_file!.DangerousGetHandle();
+
+    public void Run(LineHandler handler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+        {
+            ThrowHelper.ThrowInvalidOperation("The source is already running.");
+        }
+
+        try
+        {
+            // Both sides of the Dispose/Run hand-over use full fences: whichever sees the other closes the file.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            _stop.Reset();
+            using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
+                static state => ((ManualResetEventSlim)state!).Set(), _stop);
+            fixed (byte* buffer = _buffer)
+            {
+                while (Volatile.Read(ref _disposed) == 0 && !cancellationToken.IsCancellationRequested)
+                {
+                    if (Step(buffer, handler))
+                    {
+                        continue;
+                    }
+
+                    _stop.Wait(PollIntervalMilliseconds, CancellationToken.None);
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _running, 0);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                Close();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stop.Set();
+        if (Volatile.Read(ref _running) == 0)
+        {
+            Close();
+        }
+    }
+
+    /// <summary>Does one unit of work; false when there is nothing to do until the next poll.</summary>
+    private bool Step(byte* buffer, LineHandler handler)
+    {
+        if (_file is null)
+        {
+            // The file did not exist: whatever appears at the path is new, read it all.
+            if (!TryOpen())
+            {
+                return false;
+            }
+
+            _position = 0;
+            return true;
+        }
+
+        long n = LibC.read(FileDescriptor, buffer + _pending, BufferSize - _pending);
+        if (n > 0)
+        {
+            _position += n;
+            Split(checked((int)n), handler);
+            return true;
+        }
+
+        if (n < 0)
+        {
+            int errno = LibC.errno;
+            if (errno == LibC.EINTR)
+            {
+                return true;
+            }
+
+            ThrowHelper.ThrowErrno("read", _path, errno);
+        }
+
+        return CheckTruncated() || CheckRotated();
+    }
+
+    private bool CheckTruncated()
+    {
+        stat st;
+        if (LibC.fstat(FileDescriptor, &st) < 0)
+        {
+            ThrowHelper.ThrowErrno("fstat", _path, LibC.errno);
+        }
+
+        if (st.st_size >= _position)
+        {
+            return false;
+        }
+
+        if (LibC.lseek(FileDescriptor, 0, LibC.SEEK_SET) < 0)
+        {
+            ThrowHelper.ThrowErrno("lseek", _path, LibC.errno);
+        }
+
+        Interlocked.Increment(ref _truncations);
+        DropPartialLine();
+        _position = 0;
+        return true;
+    }
+
+    private bool CheckRotated()
+    {
+        stat st;
+        int result;
+        fixed (byte* path = _pathZ)
+        {
+            result = LibC.stat(path, &st);
+        }
+
+        if (result < 0)
+        {
+            int errno = LibC.errno;
+            if (errno == LibC.ENOENT)
+            {
+                return false;
+            }
+
+            ThrowHelper.ThrowErrno("stat", _path, errno);
+        }
+
+        if ((ulong)st.st_dev == _device && (ulong)st.st_ino == _inode)
+        {
+            _rotationSeen = false;
+            return false;
+        }
+
+        if (!_rotationSeen)
+        {
+            // The writer may have appended to the old file between our last read and the stat: read it once more.
+            _rotationSeen = true;
+            return true;
+        }
+
+        _rotationSeen = false;
+        DropPartialLine();
+        Close();
+        Interlocked.Increment(ref _rotations);
+        return true;
+    }
+
+    private void DropPartialLine()
+    {
+        if (_pending > 0 || _discarding)
+        {
+            Interlocked.Increment(ref _cutLines);
+        }
+
+        _pending = 0;
+        _discarding = false;
+    }
+
+    /// <summary>Hands on every complete line in the buffer and keeps the partial tail at its start.</summary>
+    private void Split(int count, LineHandler handler)
+    {
+        ReadOnlySpan<byte> data = _buffer.AsSpan(0, _pending + count);
+        if (_discarding)
+        {
+            int newline = data.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                _pending = 0;
+                return;
+            }
+
+            data = data[(newline + 1)..];
+            _discarding = false;
+        }
+
+        while (true)
+        {
+            int newline = data.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                break;
+            }
+
+            Deliver(data[..newline], handler);
+            data = data[(newline + 1)..];
+        }
+
+        if (data.Length > LogLineParser.MaxLineLength)
+        {
+            Interlocked.Increment(ref _tooLongLines);
+            _discarding = true;
+            _pending = 0;
+            return;
+        }
+
+        data.CopyTo(_buffer);
+        _pending = data.Length;
+    }
+
+    private void Deliver(ReadOnlySpan<byte> line, LineHandler handler)
+    {
+        if (line.Length > LogLineParser.MaxLineLength)
+        {
+            Interlocked.Increment(ref _tooLongLines);
+            return;
+        }
+
+        if (!SyslogHeader.TryStrip(line, out ReadOnlySpan<byte> message))
+        {
+            Interlocked.Increment(ref _otherLines);
+            return;
+        }
+
+        Interlocked.Increment(ref _linesRead);
+        handler(message);
+    }
+
+    /// <summary>Opens the path and records its identity; false if it does not exist.</summary>
+    private bool TryOpen()
+    {
+        int fd;
+        fixed (byte* path = _pathZ)
+        {
+            fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        }
+
+        if (fd < 0)
+        {
+            int errno = LibC.errno;
+            if (errno == LibC.ENOENT)
+            {
+                return false;
+            }
+
+            ThrowHelper.ThrowErrno("open", _path, errno);
+        }
+
+        _file = new SafeFileHandle(fd, ownsHandle: true);
+        stat st;
+        if (LibC.fstat(fd, &st) < 0)
+        {
+            int errno = LibC.errno;
+            Close();
+            ThrowHelper.ThrowErrno("fstat", _path, errno);
+        }
+
+        _device = (ulong)st.st_dev;
+        _inode = (ulong)st.st_ino;
+        _pending = 0;
+        _discarding = false;
+        return true;
+    }
+
+    private void Close() => Interlocked.Exchange(ref _file, null)?.Dispose();
+}

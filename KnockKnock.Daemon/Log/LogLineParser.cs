@@ -1,0 +1,396 @@
+using System.Text;
+
+namespace KnockKnock.Daemon.Log;
+
+/// <summary>
+/// Parses one netfilter IPv4 LOG line (iptables <c>-j LOG --log-prefix "knockknock: " --log-tcp-sequence</c>,
+/// or nft <c>log prefix "knockknock: " flags tcp sequence</c>) into a <see cref="KnockLine"/>.
+/// </summary>
+/// <remarks>
+/// <para>Format (kernel net/netfilter/nf_log_syslog.c, formerly nf_log_ipv4.c), one printk, fields
+/// separated by single spaces and each followed by one:</para>
+/// <code>
+/// PREFIX IN=if OUT=if [MAC=..] SRC=a.b.c.d DST=a.b.c.d LEN=n TOS=0xNN PREC=0xNN TTL=n ID=n [CE] [DF] [MF] [FRAG:n]
+///   [OPT (hex)] PROTO=TCP SPT=n DPT=n [SEQ=n ACK=n] WINDOW=n RES=0xNN [CWR] [ECE] [URG] [ACK] [PSH] [RST] [SYN] [FIN]
+///   URGP=n [OPT (hex)] [UID=n GID=n] [MARK=0xN]
+/// </code>
+/// <para>TCP flags are bare words; <c>ACK</c> (the flag) and <c>ACK=</c> (the number, printed by
+/// --log-tcp-sequence whatever the flags) are different tokens. ICMP errors print the packet they quote
+/// inside <c>[</c>...<c>]</c> (<c>[SRC=.. ... URGP=0 ]</c>), truncated packets print <c>INCOMPLETE [n bytes]</c>:
+/// every token that holds a bracket or lies between brackets is skipped, so an inner field is never
+/// taken for an outer one.</para>
+/// <para>Accepted: the line starts with the prefix; PROTO=TCP; the SYN flag without ACK, RST, FIN, PSH
+/// or URG (a knock is a bare connection attempt; CWR and ECE are allowed because an ECN-capable SYN
+/// carries both); SRC, DPT, ID, SEQ, ACK, WINDOW each exactly once outside brackets, canonical decimal
+/// (what %u prints: no sign, no leading zero) and in range. Every other token is ignored, and
+/// PROTO and each flag may occur at most once. Pure, no allocation, one left-to-right pass.</para>
+/// <para>The line is the message alone: sources strip the /dev/kmsg record header
+/// (<see cref="KmsgSource.TryStripKmsgHeader(ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>) or the syslog
+/// header (<see cref="SyslogHeader.TryStrip"/>) before calling <see cref="TryParse"/>, so the prefix must
+/// be at offset 0 and a prefix further into the line is <see cref="LogLineRejection.NoPrefix"/>.</para>
+/// </remarks>
+internal sealed class LogLineParser
+{
+    /// <summary>
+    /// The default log prefix, as the firewall rules set it (<c>--log-prefix "knockknock: "</c>). The
+    /// trailing space is part of it: the kernel prints the prefix and then <c>IN=</c> with nothing between.
+    /// </summary>
+    public const string DefaultPrefix = "knockknock: ";
+
+    /// <summary>Longest prefix accepted: nftables' limit (NF_LOG_PREFIXLEN 128 with its NUL); iptables allows 29.</summary>
+    public const int MaxPrefixLength = 127;
+
+    /// <summary>Longest line accepted, in bytes. The kernel's LOG buffer is 1 KiB; this leaves room for syslog decorations.</summary>
+    public const int MaxLineLength = 4096;
+
+    private readonly byte[] _prefix;
+
+    /// <param name="prefix">The log prefix the firewall rules use, printable ASCII, 1 to <see cref="MaxPrefixLength"/> characters.</param>
+    public LogLineParser(string prefix = DefaultPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (prefix.Length is 0 or > MaxPrefixLength)
+        {
+            ThrowHelper.ThrowArgument(nameof(prefix), $"The log prefix must be 1 to {MaxPrefixLength} characters long.");
+        }
+
+        foreach (char c in prefix)
+        {
+            if (c is < ' ' or > '~')
+            {
+                ThrowHelper.ThrowArgument(nameof(prefix), "The log prefix must be printable ASCII.");
+            }
+        }
+
+        _prefix = Encoding.ASCII.GetBytes(prefix);
+    }
+
+    /// <summary>The prefix as ASCII bytes.</summary>
+    public ReadOnlySpan<byte> Prefix => _prefix;
+
+    /// <summary>Parses <paramref name="line"/> (no trailing newline).</summary>
+    /// <returns>True and the knock fields, or false with <paramref name="reason"/> saying why.</returns>
+    public bool TryParse(ReadOnlySpan<byte> line, out KnockLine knock, out LogLineRejection reason)
+    {
+        knock = default;
+        if (line.Length > MaxLineLength)
+        {
+            reason = LogLineRejection.TooLong;
+            return false;
+        }
+
+        if (!line.StartsWith(_prefix))
+        {
+            reason = LogLineRejection.NoPrefix;
+            return false;
+        }
+
+        if (line.IndexOfAnyInRange((byte)0x00, (byte)0x1F) >= 0 || line.Contains((byte)0x7F))
+        {
+            reason = LogLineRejection.ControlCharacter;
+            return false;
+        }
+
+        ReadOnlySpan<byte> rest = line[_prefix.Length..];
+        Fields seen = Fields.None;
+        bool isTcp = false;
+        uint source = 0, sequence = 0, acknowledgment = 0;
+        ushort port = 0, id = 0, window = 0;
+        int depth = 0;
+
+        while (!rest.IsEmpty)
+        {
+            int space = rest.IndexOf((byte)' ');
+            ReadOnlySpan<byte> token = space < 0 ? rest : rest[..space];
+            rest = space < 0 ? default : rest[(space + 1)..];
+            if (token.IsEmpty)
+            {
+                continue;
+            }
+
+            if (depth > 0 || token.IndexOfAny((byte)'[', (byte)']') >= 0)
+            {
+                if (!TrackBrackets(token, ref depth))
+                {
+                    reason = LogLineRejection.UnbalancedBracket;
+                    return false;
+                }
+
+                continue;
+            }
+
+            Fields field = Classify(token, out int valueStart);
+            if (field == Fields.None)
+            {
+                continue;
+            }
+
+            if ((seen & field) != 0)
+            {
+                reason = LogLineRejection.DuplicateField;
+                return false;
+            }
+
+            seen |= field;
+            ReadOnlySpan<byte> value = token[valueStart..];
+            reason = field switch
+            {
+                Fields.Proto => Proto(value, out isTcp),
+                Fields.Src => TryParseIPv4(value, out source) ? LogLineRejection.None : LogLineRejection.BadAddress,
+                Fields.Dpt => UInt16(value, 1, out port),
+                Fields.Id => UInt16(value, 0, out id),
+                Fields.Seq => UInt32(value, out sequence),
+                Fields.AckNumber => UInt32(value, out acknowledgment),
+                Fields.Window => UInt16(value, 0, out window),
+                _ => LogLineRejection.None,
+            };
+            if (reason != LogLineRejection.None)
+            {
+                return false;
+            }
+        }
+
+        reason = Verdict(seen, isTcp, depth);
+        if (reason != LogLineRejection.None)
+        {
+            return false;
+        }
+
+        knock = new KnockLine(source, port, id, sequence, acknowledgment, window);
+        return true;
+    }
+
+    private static LogLineRejection Verdict(Fields seen, bool isTcp, int depth)
+    {
+        if (depth != 0)
+        {
+            return LogLineRejection.UnbalancedBracket;
+        }
+
+        if ((seen & Fields.Proto) != 0 && !isTcp)
+        {
+            return LogLineRejection.NotTcp;
+        }
+
+        if ((seen & Fields.Syn) == 0)
+        {
+            return (seen & Fields.Proto) == 0 ? LogLineRejection.MissingField : LogLineRejection.NotSyn;
+        }
+
+        if ((seen & Fields.ForbiddenFlags) != 0)
+        {
+            return LogLineRejection.UnexpectedFlag;
+        }
+
+        return (seen & Fields.Required) == Fields.Required ? LogLineRejection.None : LogLineRejection.MissingField;
+    }
+
+    /// <summary>Updates the bracket depth for a skipped token; false for a ']' with no open '['.</summary>
+    private static bool TrackBrackets(ReadOnlySpan<byte> token, ref int depth)
+    {
+        foreach (byte b in token)
+        {
+            if (b == (byte)'[')
+            {
+                depth++;
+            }
+            else if (b == (byte)']')
+            {
+                if (depth == 0)
+                {
+                    return false;
+                }
+
+                depth--;
+            }
+        }
+
+        return true;
+    }
+
+    private static Fields Classify(ReadOnlySpan<byte> token, out int valueStart)
+    {
+        valueStart = 0;
+        switch (token[0])
+        {
+            case (byte)'A':
+                if (token.SequenceEqual("ACK"u8))
+                {
+                    return Fields.AckFlag;
+                }
+
+                return Key(token, "ACK="u8, Fields.AckNumber, out valueStart);
+            case (byte)'C':
+                return token.SequenceEqual("CWR"u8) ? Fields.Cwr : Fields.None;
+            case (byte)'D':
+                return Key(token, "DPT="u8, Fields.Dpt, out valueStart);
+            case (byte)'E':
+                return token.SequenceEqual("ECE"u8) ? Fields.Ece : Fields.None;
+            case (byte)'F':
+                return token.SequenceEqual("FIN"u8) ? Fields.Fin : Fields.None;
+            case (byte)'I':
+                return Key(token, "ID="u8, Fields.Id, out valueStart);
+            case (byte)'P':
+                if (token.SequenceEqual("PSH"u8))
+                {
+                    return Fields.Psh;
+                }
+
+                return Key(token, "PROTO="u8, Fields.Proto, out valueStart);
+            case (byte)'R':
+                return token.SequenceEqual("RST"u8) ? Fields.Rst : Fields.None;
+            case (byte)'S':
+                if (token.SequenceEqual("SYN"u8))
+                {
+                    return Fields.Syn;
+                }
+
+                Fields f = Key(token, "SRC="u8, Fields.Src, out valueStart);
+                return f != Fields.None ? f : Key(token, "SEQ="u8, Fields.Seq, out valueStart);
+            case (byte)'U':
+                return token.SequenceEqual("URG"u8) ? Fields.Urg : Fields.None;
+            case (byte)'W':
+                return Key(token, "WINDOW="u8, Fields.Window, out valueStart);
+            default:
+                return Fields.None;
+        }
+    }
+
+    private static Fields Key(ReadOnlySpan<byte> token, ReadOnlySpan<byte> key, Fields field, out int valueStart)
+    {
+        if (token.StartsWith(key))
+        {
+            valueStart = key.Length;
+            return field;
+        }
+
+        valueStart = 0;
+        return Fields.None;
+    }
+
+    private static LogLineRejection Proto(ReadOnlySpan<byte> value, out bool isTcp)
+    {
+        isTcp = value.SequenceEqual("TCP"u8);
+        return LogLineRejection.None;
+    }
+
+    private static LogLineRejection UInt16(ReadOnlySpan<byte> value, uint min, out ushort result)
+    {
+        result = 0;
+        if (!TryParseDecimal(value, out ulong n))
+        {
+            return LogLineRejection.BadNumber;
+        }
+
+        if (n < min || n > ushort.MaxValue)
+        {
+            return LogLineRejection.OutOfRange;
+        }
+
+        result = (ushort)n;
+        return LogLineRejection.None;
+    }
+
+    private static LogLineRejection UInt32(ReadOnlySpan<byte> value, out uint result)
+    {
+        result = 0;
+        if (!TryParseDecimal(value, out ulong n))
+        {
+            return LogLineRejection.BadNumber;
+        }
+
+        if (n > uint.MaxValue)
+        {
+            return LogLineRejection.OutOfRange;
+        }
+
+        result = (uint)n;
+        return LogLineRejection.None;
+    }
+
+    /// <summary>Canonical decimal as printk's %u writes it: 1 to 10 digits, no sign, no leading zero.</summary>
+    internal static bool TryParseDecimal(ReadOnlySpan<byte> digits, out ulong value)
+    {
+        value = 0;
+        if (digits.IsEmpty || digits.Length > 10 || (digits[0] == (byte)'0' && digits.Length > 1))
+        {
+            return false;
+        }
+
+        foreach (byte b in digits)
+        {
+            uint d = unchecked((uint)(b - (byte)'0'));
+            if (d > 9)
+            {
+                return false;
+            }
+
+            // 10 digits at most: below 10^10, no overflow.
+            value = (value * 10) + d;
+        }
+
+        return true;
+    }
+
+    /// <summary>Strict dotted quad as %pI4 writes it: four decimal octets 0-255 without leading zeros.</summary>
+    internal static bool TryParseIPv4(ReadOnlySpan<byte> text, out uint address)
+    {
+        address = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            int dot = text.IndexOf((byte)'.');
+            ReadOnlySpan<byte> part;
+            if (i < 3)
+            {
+                if (dot < 0)
+                {
+                    return false;
+                }
+
+                part = text[..dot];
+                text = text[(dot + 1)..];
+            }
+            else
+            {
+                if (dot >= 0)
+                {
+                    return false;
+                }
+
+                part = text;
+            }
+
+            if (part.Length > 3 || !TryParseDecimal(part, out ulong octet) || octet > 255)
+            {
+                return false;
+            }
+
+            address = (address << 8) | (uint)octet;
+        }
+
+        return true;
+    }
+
+    [Flags]
+    private enum Fields
+    {
+        None = 0,
+        Proto = 1 << 0,
+        Src = 1 << 1,
+        Dpt = 1 << 2,
+        Id = 1 << 3,
+        Seq = 1 << 4,
+        AckNumber = 1 << 5,
+        Window = 1 << 6,
+        Syn = 1 << 7,
+        AckFlag = 1 << 8,
+        Rst = 1 << 9,
+        Fin = 1 << 10,
+        Psh = 1 << 11,
+        Urg = 1 << 12,
+        Cwr = 1 << 13,
+        Ece = 1 << 14,
+        Required = Proto | Src | Dpt | Id | Seq | AckNumber | Window | Syn,
+        ForbiddenFlags = AckFlag | Rst | Fin | Psh | Urg,
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The test command (README, "Quick start"): installs what the tests need on Debian (when root),
+# builds with warnings as errors, publishes the NativeAOT commands into artifacts/install, and runs
+# the whole NUnit suite against them. Root-only tests (namespaces, raw sockets, firewall rules,
+# privilege drop) run when this runs as root and skip themselves, saying so, otherwise.
+# Ends with the line "N passed, N failed, N skipped".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+packages=(clang-14 zlib1g-dev iproute2 iptables nftables conntrack iputils-ping netcat-openbsd util-linux libcap2-bin hping3 tcpdump procps)
+if [ "$(id -u)" -eq 0 ]; then
+    missing=()
+    for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "test.sh: installing ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    # LOG lines from network namespaces reach the kernel log only with this on.
+    sysctl -qw net.netfilter.nf_log_all_netns=1
+else
+    echo "test.sh: not root: root-only tests will skip themselves"
+fi
+
+dotnet build KnockKnock.sln -c Release --nologo -v quiet -warnaserror
+scripts/install.sh --prefix "$root/artifacts/install" >/dev/null
+export KNOCKKNOCK_BIN_DIR="$root/artifacts/install/bin"
+
+log=$(mktemp)
+set +e
+dotnet test KnockKnock.sln -c Release --no-build --nologo -v quiet --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)
+rm -f "$log"
+failed=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
+passed=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
+skipped=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")
+if [ -z "$summary" ]; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
