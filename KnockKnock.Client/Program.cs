@@ -1,1 +1,106 @@
-internal static class Program { private static int Main() => 0; }
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using KnockKnock.Crypto;
+
+namespace KnockKnock.Client;
+
+/// <summary><c>knockknock -p PORT HOST</c>: declares the command line and hands it to <see cref="Knocker.Run"/>.</summary>
+internal static class Program
+{
+    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Parses, runs and returns the exit code (<see cref="ExitCodes"/>); writers are swappable for tests.</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var port = new Option<ushort>("--port", "-p")
+        {
+            Description = "The port to open on HOST (1-65535).",
+            Required = true,
+            HelpName = "PORT",
+            CustomParser = ParsePort,
+        };
+        var profileDirectory = new Option<string>("--profile-dir")
+        {
+            Description = "The profile directory [default: ~/.knockknock/HOST/].",
+            HelpName = "DIR",
+        };
+        var sourceAddress = new Option<IPAddress>("--source-ip")
+        {
+            Description = "For profiles with bind_source: the IPv4 address the server sees (e.g. a NAT's public address) [default: the local address of the route to HOST].",
+            HelpName = "ADDR",
+            CustomParser = ParseIPv4,
+        };
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Build the knock and print its fields without sending it. It uses up a counter like a real knock, and the printed fields are a valid knock: keep them secret.",
+        };
+        var verbose = new Option<bool>("--verbose", "-v")
+        {
+            Description = "Also print the knock's header fields (ID, SEQ, ACK, WINDOW), the source and the counter.",
+        };
+        var host = new Argument<string>("host")
+        {
+            Description = "The server: an IPv4 address or a name (resolved once, IPv4 only).",
+            HelpName = "HOST",
+        };
+        var root = new RootCommand("Send one single-packet knock (a forged TCP SYN) that asks HOST to open PORT for this address.")
+        {
+            port, profileDirectory, sourceAddress, dryRun, verbose, host,
+        };
+        root.SetAction(parseResult => Knocker.Run(
+            new KnockRequest(
+                parseResult.GetRequiredValue(host),
+                parseResult.GetValue(port),
+                parseResult.GetValue(profileDirectory),
+                parseResult.GetValue(sourceAddress),
+                parseResult.GetValue(dryRun),
+                parseResult.GetValue(verbose)),
+            output));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            error.WriteLine($"knockknock: {parsed.Errors[0].Message}");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (KnockKnockException e)
+        {
+            error.WriteLine($"knockknock: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SocketException)
+        {
+            error.WriteLine($"knockknock: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static ushort ParsePort(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port != 0)
+        {
+            return port;
+        }
+        result.AddError($"--port: '{text}' is not a port (1-65535)");
+        return 0;
+    }
+
+    private static IPAddress? ParseIPv4(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            return address;
+        }
+        result.AddError($"--source-ip: '{text}' is not an IPv4 address");
+        return null;
+    }
+}

@@ -1,0 +1,25 @@
+using Tmds.Linux;
+
+namespace KnockKnock.Client;
+
+internal static partial class Interop
+{
+    /// <summary>connect(2) to an IPv4 address and port (host-order values).</summary>
+    internal static unsafe void Connect(SocketHandle socket, uint address, ushort port)
+    {
+        var destination = SocketAddress.Create(address, port);
+        var success = false;
+        try
+        {
+            socket.DangerousAddRef(ref success);
+            ThrowIfFailed(LibC.connect(socket.Fd, (sockaddr*)&destination, SocketAddress.Size), "connect");
+        }
+        finally
+        {
+            if (success)
+            {
+                socket.DangerousRelease();
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using Microsoft.Win32.SafeHandles;
+using Tmds.Linux;
+
+namespace KnockKnock.Client;
+
+/// <summary>Owns a socket file descriptor; closes it once.</summary>
+internal sealed class SocketHandle : SafeHandleMinusOneIsInvalid
+{
+    public SocketHandle(int fd)
+        : base(ownsHandle: true) => SetHandle(fd);
+
+    public int Fd => checked((int)handle);
+
+    protected override bool ReleaseHandle() => LibC.close(checked((int)handle)) == 0;
+}

@@ -1,0 +1,12 @@
+using System.Net;
+
+namespace KnockKnock.Client;
+
+/// <summary>What the command line asked for, already validated by the parser (port 1-65535, IPv4 source).</summary>
+internal sealed record KnockRequest(
+    string Host,
+    ushort Port,
+    string? ProfileDirectory = null,
+    IPAddress? SourceAddress = null,
+    bool DryRun = false,
+    bool Verbose = false);

@@ -1,0 +1,41 @@
+using KnockKnock.Crypto;
+
+namespace KnockKnock.Client;
+
+/// <summary>Finds and loads the client's copy of a profile: <c>--profile-dir</c> or <c>~/.knockknock/HOST/</c>.</summary>
+internal static class ProfileLocator
+{
+    public static string DefaultDirectory(string host)
+        => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".knockknock", host);
+
+    /// <summary>Loads the profile; a missing one is a usage error that lists the profiles next to it.</summary>
+    public static Profile Load(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            var parent = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+            throw KnockKnockException.Usage($"no such profile: {directory} ({DescribeSiblings(parent)})");
+        }
+        return Profile.Load(directory);
+    }
+
+    private static string DescribeSiblings(string? parent)
+    {
+        if (parent is null || !Directory.Exists(parent))
+        {
+            return $"{parent} does not exist";
+        }
+        string[] names;
+        try
+        {
+            names = [.. Directory.EnumerateDirectories(parent).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return $"{parent} is not readable";
+        }
+        return names.Length == 0
+            ? $"no profiles in {parent}"
+            : $"profiles in {parent}: {string.Join(", ", names)}";
+    }
+}

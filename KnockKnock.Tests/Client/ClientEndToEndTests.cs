@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using KnockKnock.Crypto;
+using KnockKnock.Tests.Support;
+
+namespace KnockKnock.Tests.Client;
+
+/// <summary>
+/// The real client executable in a client namespace, knocking a server namespace whose firewall
+/// LOGs (the daemon's input) and DROPs the knock port. Proves invariant 1 (exactly one packet, a
+/// SYN conntrack accepts as NEW) and that the LOGged fields are the sealed ones.
+/// </summary>
+[TestFixture]
+[Category("Root")]
+[NonParallelizable]
+public sealed partial class ClientEndToEndTests
+{
+    private TempDirectory _home = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Root.Require();
+        // LOG lines from network namespaces other than the initial one reach the kernel log only with this.
+        Command.Check("sysctl", "-q", "-w", "net.netfilter.nf_log_all_netns=1");
+        _home = new TempDirectory();
+    }
+
+    [TearDown]
+    public void TearDown() => _home?.Dispose();
+
+    [Test]
+    public void A_knock_is_exactly_one_SYN_whose_logged_fields_open_to_the_port()
+    {
+        using var net = new TestNetwork();
+        var knockPort = RandomKnockPort();
+        var profile = ClientProfile.Create(_home.Path, net.ServerAddress, knockPort);
+        GuardServer(net.Server, knockPort);
+        net.Client.Exec("iptables", "-A", "OUTPUT");
+
+        using var kernelLog = new KernelLogTail();
+        var result = net.Client.Run(ClientBinary.Path, "-p", "22", net.ServerAddress, "--profile-dir", profile, "-v");
+
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Ok), result.ToString());
+        Assert.That(result.StdOut, Does.StartWith($"Knock sent to {net.ServerAddress}:{knockPort} for port 22\n"));
+        var knock = Knock.Parse(result.StdOut);
+        var logged = WaitForLogLine(kernelLog, net.ClientAddress, knockPort);
+        AssertLogged(logged, knock, net.ClientAddress, net.ServerAddress, knockPort);
+
+        using var loaded = Profile.Load(profile);
+        using var cipher = loaded.CreateCipher();
+        Assert.That(cipher.TryOpen(LoggedFields(logged), knock.Counter, 1, knockPort, 0, out var counter, out var port), Is.True);
+        Assert.That((counter, port), Is.EqualTo((knock.Counter, (ushort)22)));
+
+        Assert.That(Packets(net.Client, "OUTPUT", 1), Is.EqualTo(1), "exactly one packet left the client namespace");
+        Assert.That(Packets(net.Server, "INPUT", 1), Is.Zero, "conntrack saw no INVALID packet");
+        Assert.That(Packets(net.Server, "INPUT", 2), Is.EqualTo(1), "one knock was LOGged");
+    }
+
+    [Test]
+    public void Without_CAP_NET_RAW_the_client_exits_3_with_the_setcap_hint_and_uses_no_counter()
+    {
+        var profile = ProfileOwnedByNobody(7020);
+        var before = ClientProfile.Snapshot(profile);
+
+        var result = Command.Run("setpriv", AsNobody(ClientBinary.Path, "-p", "22", "127.0.0.1", "--profile-dir", profile));
+
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.NoPrivilege), result.ToString());
+        Assert.That(result.StdErr, Does.StartWith("knockknock: ").And.Contain("sudo").And.Contain("setcap cap_net_raw+ep"));
+        Assert.That(result.StdErr.TrimEnd('\n').Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(result.StdOut, Is.Empty);
+        Assert.That(ClientProfile.Snapshot(profile), Is.EqualTo(before), "the counter did not move");
+    }
+
+    [Test]
+    public void With_setcap_cap_net_raw_an_unprivileged_user_knocks()
+    {
+        // A copy, as an installer would make: the executable and the native libraries beside it (libsodium).
+        var published = Path.GetDirectoryName(ClientBinary.NativeAot())!;
+        var directory = Path.Combine(_home.Path, "bin");
+        Directory.CreateDirectory(directory);
+        foreach (var file in Directory.EnumerateFiles(published).Where(f => !f.EndsWith(".dbg", StringComparison.Ordinal) && !f.EndsWith(".pdb", StringComparison.Ordinal)))
+        {
+            var copy = Path.Combine(directory, Path.GetFileName(file));
+            File.Copy(file, copy);
+            File.SetUnixFileMode(copy, (UnixFileMode)0b111_101_101);
+        }
+        var binary = Path.Combine(directory, "knockknock");
+        File.SetUnixFileMode(_home.Path, (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+        Command.Check("setcap", "cap_net_raw+ep", binary);
+
+        using var net = new TestNetwork();
+        var knockPort = RandomKnockPort();
+        var profile = ProfileOwnedByNobody(knockPort, net.ServerAddress);
+        GuardServer(net.Server, knockPort);
+        using var kernelLog = new KernelLogTail();
+
+        var result = net.Client.Run("setpriv", AsNobody(binary, "-p", "443", net.ServerAddress, "--profile-dir", profile, "-v"));
+
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Ok), result.ToString());
+        var knock = Knock.Parse(result.StdOut);
+        AssertLogged(WaitForLogLine(kernelLog, net.ClientAddress, knockPort), knock, net.ClientAddress, net.ServerAddress, knockPort);
+    }
+
+    [Test]
+    public void With_no_route_to_the_host_the_client_exits_1_and_uses_no_counter()
+    {
+        using var net = new TestNetwork();
+        var profile = ClientProfile.Create(_home.Path, "203.0.113.9", 7030);
+        var before = ClientProfile.Snapshot(profile);
+
+        var result = net.Client.Run(ClientBinary.Path, "-p", "22", "203.0.113.9", "--profile-dir", profile);
+
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Failure), result.ToString());
+        Assert.That(result.StdErr, Does.StartWith("knockknock: cannot reach 203.0.113.9"));
+        Assert.That(ClientProfile.Snapshot(profile), Is.EqualTo(before));
+    }
+
+    private static ushort RandomKnockPort() => (ushort)Random.Shared.Next(20000, 30000);
+
+    /// <summary>Server INPUT: 1 counts INVALID, 2 LOGs like the daemon's firewall set-up, 3 DROPs.</summary>
+    private static void GuardServer(NetworkNamespace server, ushort knockPort)
+    {
+        var port = knockPort.ToString(CultureInfo.InvariantCulture);
+        server.Exec("iptables", "-A", "INPUT", "-p", "tcp", "--dport", port, "-m", "conntrack", "--ctstate", "INVALID");
+        server.Exec("iptables", "-A", "INPUT", "-p", "tcp", "--dport", port, "-j", "LOG", "--log-prefix", "knockknock: ", "--log-tcp-sequence");
+        server.Exec("iptables", "-A", "INPUT", "-p", "tcp", "--dport", port, "-j", "DROP");
+    }
+
+    private string ProfileOwnedByNobody(ushort knockPort, string name = "127.0.0.1")
+    {
+        // nobody must be able to reach the profile: the scratch directory is opened to others.
+        File.SetUnixFileMode(_home.Path, (UnixFileMode)0b111_101_101);
+        var profile = ClientProfile.Create(_home.Path, name, knockPort);
+        Command.Check("chown", "-R", "nobody:nogroup", profile);
+        return profile;
+    }
+
+    private static string[] AsNobody(string file, params string[] args)
+        => ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", file, .. args];
+
+    private static string WaitForLogLine(KernelLogTail kernelLog, string source, ushort knockPort)
+        => kernelLog.WaitFor(
+               line => line.StartsWith("knockknock: ", StringComparison.Ordinal) && line.Contains($" SRC={source} ", StringComparison.Ordinal) && line.Contains($" DPT={knockPort} ", StringComparison.Ordinal),
+               TimeSpan.FromSeconds(10))
+           ?? throw new AssertionException("no LOG line for the knock reached /dev/kmsg within 10 s");
+
+    private static void AssertLogged(string line, Knock knock, string source, string destination, ushort knockPort)
+    {
+        Assert.That(Field(line, "SRC"), Is.EqualTo(source));
+        Assert.That(Field(line, "DST"), Is.EqualTo(destination));
+        Assert.That(Field(line, "PROTO"), Is.EqualTo("TCP"));
+        Assert.That(Field(line, "DPT"), Is.EqualTo(knockPort.ToString(CultureInfo.InvariantCulture)));
+        Assert.That(Field(line, "SPT"), Is.EqualTo(knock.SourcePort.ToString(CultureInfo.InvariantCulture)));
+        Assert.That(Field(line, "LEN"), Is.EqualTo("40"));
+        Assert.That(Field(line, "TTL"), Is.EqualTo("64"));
+        Assert.That(LoggedFields(line), Is.EqualTo(knock.Fields));
+        Assert.That(line, Does.Contain(" DF ").And.Contain(" SYN URGP=0"));
+        Assert.That(line, Does.Not.Contain(" ACK ").And.Not.Contain(" RST ").And.Not.Contain(" FIN "));
+    }
+
+    private static KnockFields LoggedFields(string line) => new(
+        ushort.Parse(Field(line, "ID"), CultureInfo.InvariantCulture),
+        uint.Parse(Field(line, "SEQ"), CultureInfo.InvariantCulture),
+        uint.Parse(Field(line, "ACK"), CultureInfo.InvariantCulture),
+        ushort.Parse(Field(line, "WINDOW"), CultureInfo.InvariantCulture));
+
+    private static string Field(string line, string name)
+    {
+        var match = Regex.Match(line, $@"(?:^|\s){name}=(\S*)");
+        return match.Success ? match.Groups[1].Value : throw new AssertionException($"no {name}= in: {line}");
+    }
+
+    /// <summary>The packet counter of rule <paramref name="rule"/> (1-based) in a chain of the filter table.</summary>
+    private static long Packets(NetworkNamespace ns, string chain, int rule)
+    {
+        var listing = ns.Exec("iptables", "-L", chain, "-v", "-x", "-n", "--line-numbers");
+        foreach (var row in listing.Split('\n'))
+        {
+            var columns = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (columns.Length > 1 && columns[0] == rule.ToString(CultureInfo.InvariantCulture))
+            {
+                return long.Parse(columns[1], CultureInfo.InvariantCulture);
+            }
+        }
+        throw new AssertionException($"no rule {rule} in {chain}:\n{listing}");
+    }
+}

@@ -1,0 +1,19 @@
+using KnockKnock.Crypto;
+
+namespace KnockKnock.Tests.Client;
+
+/// <summary>Client profile directories for tests, made with the Crypto library's own writer.</summary>
+internal static class ClientProfile
+{
+    /// <summary>Makes <c>PARENT/NAME/</c> and returns its path.</summary>
+    public static string Create(string parent, string name, ushort knockPort, bool bindSource = false)
+    {
+        var directory = Path.Combine(parent, name);
+        Profile.Create(directory, knockPort, PortSet.All, bindSource);
+        return directory;
+    }
+
+    /// <summary>A snapshot of every file in the profile, to prove a failed knock changed nothing.</summary>
+    public static Dictionary<string, string> Snapshot(string directory)
+        => Directory.EnumerateFiles(directory).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
+}
