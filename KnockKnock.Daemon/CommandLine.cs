@@ -36,5 +36,11 @@ internal static class CommandLine
             error.WriteLine($"{commandName}: {e.Message}");
             return ExitCodes.NoPrivilege;
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or System.ComponentModel.Win32Exception)
+        {
+            // Environment failures from the worker, the privilege drop or a tool: one line, exit 1.
+            error.WriteLine($"{commandName}: {e.Message}");
+            return ExitCodes.Failure;
+        }
     }
 }

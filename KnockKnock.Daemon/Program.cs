@@ -1,5 +1,6 @@
 using KnockKnock.Daemon.GenProfile;
 using KnockKnock.Daemon.Privileges;
+using KnockKnock.Daemon.Service;
 using KnockKnock.Daemon.Worker;
 
 namespace KnockKnock.Daemon;
@@ -26,7 +27,6 @@ internal static class Program
         {
             return GenProfileCommand.Run(invokedAs == GenProfileCommand.CommandName ? args : args[1..], Console.Out, Console.Error);
         }
-        Console.Error.WriteLine("knockknock-daemon: not implemented yet");
-        return 1;
+        return DaemonCommand.Run(args, Console.Out, Console.Error);
     }
 }

@@ -1,4 +1,6 @@
 using KnockKnock.Crypto;
+using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Log;
 
 namespace KnockKnock.Daemon.Config;
 
@@ -6,17 +8,16 @@ namespace KnockKnock.Daemon.Config;
 /// Daemon settings from CONFIG_DIR/config, INI section [main] (profiles/config.example documents each
 /// key). A missing file means all defaults; unknown keys and out-of-range values are errors.
 /// </summary>
-internal sealed class DaemonConfig
+internal sealed record DaemonConfig
 {
     public const string DefaultConfigDirectory = "/etc/knockknock.d";
     public const string DefaultStateDirectory = "/var/lib/knockknock";
-    public const string DefaultLogPrefix = "knockknock: ";
     public const int MaxDelaySeconds = 3600;
     private const string Section = "main";
 
     private static readonly Dictionary<string, string[]> s_keys = new()
     {
-        [Section] = ["delay", "error_window", "log_source", "log_prefix", "firewall", "user", "state_dir"],
+        [Section] = ["delay", "error_window", "log_source", "log_prefix", "firewall", "nft_set", "user", "state_dir"],
     };
 
     /// <summary>Seconds an opening lasts.</summary>
@@ -29,10 +30,13 @@ internal sealed class DaemonConfig
     public string? LogSource { get; init; }
 
     /// <summary>The netfilter LOG prefix that marks knock lines.</summary>
-    public string LogPrefix { get; init; } = DefaultLogPrefix;
+    public string LogPrefix { get; init; } = LogLineParser.DefaultPrefix;
 
     /// <summary>`auto`, `nft` or `iptables`.</summary>
     public string Firewall { get; init; } = "auto";
+
+    /// <summary>The nftables set the worker adds openings to (FAMILY TABLE SET); the drop policy's chain must look it up.</summary>
+    public NftSet NftSet { get; init; } = NftSet.Default;
 
     /// <summary>The user the daemon drops to; null picks `knockknock`, else `nobody`.</summary>
     public string? User { get; init; }
@@ -51,14 +55,29 @@ internal sealed class DaemonConfig
             return new DaemonConfig { ProfilesDirectory = profiles };
         }
         var ini = IniFile.Load(path, s_keys);
-        var prefix = ini.Get(Section, "log_prefix") is { } quoted ? Unquote(quoted, path) : DefaultLogPrefix;
+        var prefix = ini.Get(Section, "log_prefix") is { } quoted ? Unquote(quoted, path) : LogLineParser.DefaultPrefix;
         var firewall = ini.Get(Section, "firewall") ?? "auto";
         if (firewall is not ("auto" or "nft" or "iptables"))
         {
             throw KnockKnockException.Usage($"{path}: firewall must be auto, nft or iptables, not '{firewall}'");
         }
+        var nftSet = NftSet.Default;
+        if (ini.Get(Section, "nft_set") is { } setText)
+        {
+            var words = setText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Length != 3)
+            {
+                throw KnockKnockException.Usage($"{path}: nft_set must be FAMILY TABLE SET, e.g. inet knockknock allowed");
+            }
+            if (!NftSet.TryValidate(words[0], words[1], words[2], out var problem))
+            {
+                throw KnockKnockException.Usage($"{path}: nft_set: {problem}");
+            }
+            nftSet = new NftSet(words[0], words[1], words[2]);
+        }
         return new DaemonConfig
         {
+            NftSet = nftSet,
             Delay = ini.GetInt(Section, "delay", 15, 1, MaxDelaySeconds),
             ErrorWindow = ini.GetInt(Section, "error_window", 20, 1, KnockCipher.MaxWindow),
             LogSource = ini.Get(Section, "log_source"),

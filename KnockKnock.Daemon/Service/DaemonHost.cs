@@ -1,0 +1,164 @@
+using System.Runtime.InteropServices;
+using KnockKnock.Crypto;
+using KnockKnock.Daemon.Config;
+using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Knocks;
+using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Privileges;
+using KnockKnock.Daemon.Worker;
+
+namespace KnockKnock.Daemon.Service;
+
+/// <summary>
+/// The daemon's life (DESIGN.md invariant 5): as root, load config and profiles, prepare the state
+/// directory, open the log source, start the root worker; then drop to the daemon user and read
+/// the log until SIGTERM/SIGINT (exit 0, worker removes all openings) or the worker dies (exit 1).
+/// </summary>
+internal sealed class DaemonHost
+{
+    private readonly DaemonConfig _config;
+    private readonly DaemonLog _log;
+
+    public DaemonHost(DaemonConfig config, DaemonLog log)
+    {
+        _config = config;
+        _log = log;
+    }
+
+    /// <summary>Everything that needs root, in order; returns what the unprivileged loop needs.</summary>
+    private (ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, FirewallKind Kind) StartAsRoot()
+    {
+        if (Tmds.Linux.LibC.geteuid() != 0)
+        {
+            throw new KnockKnockException(ExitCodes.NoPrivilege, "must start as root: it starts the firewall worker, then drops to an unprivileged user (run it with sudo or as a systemd service)");
+        }
+        var kind = ResolveFirewall(_config.Firewall);
+        var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
+        StateDirectory.Prepare(_config.StateDirectory, uid, gid);
+        var profiles = ProfileIndex.Load(_config.ProfilesDirectory, _config.StateDirectory, uid, gid);
+        ILogSource? source = null;
+        try
+        {
+            source = LogSourceOption.Open(_config.LogSource);
+            WarnAboutLogSource(profiles);
+            WarnAboutLogRules(kind, profiles);
+            var worker = WorkerClient.Start(kind, _config.NftSet);
+            return (profiles, source, worker, kind);
+        }
+        catch
+        {
+            source?.Dispose();
+            profiles.Dispose();
+            throw;
+        }
+    }
+
+    public int Run()
+    {
+        var (profiles, source, worker, kind) = StartAsRoot();
+        using var cancel = new CancellationTokenSource();
+        var workerDied = false;
+        try
+        {
+            var (uid, gid) = PrivilegeDrop.Drop(_config.User);
+            CheckStateAccess(profiles, uid);
+            var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            worker.Exited.ContinueWith(
+                exit =>
+                {
+                    if (!cancel.IsCancellationRequested)
+                    {
+                        workerDied = true;
+                        _log.Error($"the firewall worker (pid {worker.ProcessId}) exited with code {exit.Result}; stopping");
+                        cancel.Cancel();
+                    }
+                },
+                TaskScheduler.Default);
+            _log.Info($"started: {profiles.Profiles.Count} profile(s) on knock port(s) {string.Join(", ", profiles.Profiles.Select(p => p.Profile.KnockPort))}, "
+                + $"log source {LogSourceOption.Describe(_config.LogSource)}, firewall {kind.ToString().ToLowerInvariant()} (worker pid {worker.ProcessId}), "
+                + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
+            source.Run(processor.Process, cancel.Token);
+            _log.Info($"stopping: {processor.Statistics.Accepted} knock(s) accepted, {processor.Statistics.Rejected} rejected; removing all openings");
+        }
+        finally
+        {
+            cancel.Cancel();
+            worker.Dispose();
+            source.Dispose();
+            profiles.Dispose();
+        }
+        return workerDied ? ExitCodes.Failure : ExitCodes.Ok;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        }
+    }
+
+    /// <summary>Fails at start, not at the first knock, when the dropped user cannot reach its counters.</summary>
+    private void CheckStateAccess(ProfileIndex profiles, uint uid)
+    {
+        try
+        {
+            foreach (var profile in profiles.Profiles)
+            {
+                profile.Counter.Read();
+            }
+        }
+        catch (KnockKnockException e)
+        {
+            throw KnockKnockException.Usage($"after dropping to uid {uid}: {e.Message} (every directory above the state directory {_config.StateDirectory} must be searchable by that user)");
+        }
+    }
+
+    public static FirewallKind ResolveFirewall(string setting)
+    {
+        var kind = setting switch
+        {
+            "nft" => FirewallKind.Nft,
+            "iptables" => FirewallKind.Iptables,
+            _ => FirewallDetection.Detect(),
+        };
+        var tool = kind == FirewallKind.Nft ? FirewallCommands.NftPath : FirewallCommands.IptablesPath;
+        if (!File.Exists(tool))
+        {
+            throw KnockKnockException.Failure($"firewall tool {tool} not found: install {(kind == FirewallKind.Nft ? "nftables" : "iptables")} or set firewall = {(kind == FirewallKind.Nft ? "iptables" : "nft")}");
+        }
+        return kind;
+    }
+
+    private void WarnAboutLogSource(ProfileIndex profiles)
+    {
+        if (LogSourceOption.ParseFilePath(_config.LogSource) is null)
+        {
+            return;
+        }
+        var unbound = profiles.Profiles.Where(p => !p.Profile.BindSource).Select(p => p.Profile.Name).ToList();
+        if (unbound.Count > 0)
+        {
+            _log.Warning($"log files can be written by local users (logger -p kern.warning), unlike /dev/kmsg: a local user who sees a knock could replay it from the log before it arrives; profiles without bind_source: {string.Join(", ", unbound)}");
+        }
+    }
+
+    private void WarnAboutLogRules(FirewallKind kind, ProfileIndex profiles)
+    {
+        var unlogged = LogRuleCheck.FindUnlogged(kind, profiles.Profiles.Select(p => p.Profile.KnockPort), _config.LogPrefix, out var error);
+        if (unlogged is null)
+        {
+            _log.Warning($"could not read the firewall ruleset to check the LOG rules: {error}");
+        }
+        else if (unlogged.Count > 0)
+        {
+            _log.Warning($"no LOG rule with prefix \"{_config.LogPrefix}\" and TCP sequence logging for knock port(s) {string.Join(", ", unlogged)}: knocks to them cannot arrive (see scripts/minimal-firewall.sh)");
+        }
+    }
+
+    /// <summary>Adapts the worker client to the processor without making the worker depend on knock code.</summary>
+    private sealed class WorkerOpener(WorkerClient worker) : IPortOpener
+    {
+        public bool TryOpen(uint source, ushort port, int seconds, out string error) => worker.TryOpen(source, port, seconds, out error);
+    }
+}

@@ -1,0 +1,62 @@
+using KnockKnock.Crypto;
+using KnockKnock.Daemon.Log;
+
+namespace KnockKnock.Daemon.Service;
+
+/// <summary>
+/// `log_source` / `--log-source`: `kmsg` (default where /dev/kmsg exists) or `file:PATH` (a syslog
+/// file such as /var/log/kern.log). Opened while still root, before the privilege drop.
+/// </summary>
+internal static class LogSourceOption
+{
+    public const string Kmsg = "kmsg";
+    public const string FilePrefix = "file:";
+
+    /// <summary>Checks the option's shape; returns the file path for `file:PATH`, or null for kmsg.</summary>
+    public static string? ParseFilePath(string? option)
+    {
+        if (option is null or Kmsg)
+        {
+            return null;
+        }
+        if (option.StartsWith(FilePrefix, StringComparison.Ordinal) && option.Length > FilePrefix.Length && Path.IsPathFullyQualified(option[FilePrefix.Length..]))
+        {
+            return option[FilePrefix.Length..];
+        }
+        throw KnockKnockException.Usage($"invalid log source '{option}': use kmsg or file:/absolute/path (e.g. file:/var/log/kern.log)");
+    }
+
+    public static ILogSource Open(string? option)
+    {
+        var path = ParseFilePath(option);
+        if (path is not null)
+        {
+            if (Directory.Exists(path))
+            {
+                throw KnockKnockException.Usage($"log source {path} is a directory, not a log file");
+            }
+            try
+            {
+                return new FileSource(path);
+            }
+            catch (IOException e)
+            {
+                throw KnockKnockException.Usage($"cannot read log source {path}: {e.Message}");
+            }
+        }
+        if (!File.Exists(KmsgSource.DevicePath))
+        {
+            throw KnockKnockException.Usage($"{KmsgSource.DevicePath} does not exist here: use --log-source file:/var/log/kern.log");
+        }
+        try
+        {
+            return new KmsgSource();
+        }
+        catch (IOException e)
+        {
+            throw KnockKnockException.Usage($"cannot read log source {KmsgSource.DevicePath}: {e.Message}");
+        }
+    }
+
+    public static string Describe(string? option) => ParseFilePath(option) is { } path ? "file " + path : KmsgSource.DevicePath;
+}
