@@ -23,9 +23,10 @@ internal sealed class KnockProcessor
     private readonly DaemonLog _log;
     private readonly int _delaySeconds;
     private readonly int _errorWindow;
+    private readonly TimeProvider _time;
     private long _lastSummary = Environment.TickCount64;
 
-    public KnockProcessor(LogLineParser parser, ProfileIndex profiles, IPortOpener opener, DaemonLog log, int delaySeconds, int errorWindow)
+    public KnockProcessor(LogLineParser parser, ProfileIndex profiles, IPortOpener opener, DaemonLog log, int delaySeconds, int errorWindow, TimeProvider? time = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delaySeconds, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(errorWindow, 1);
@@ -36,7 +37,13 @@ internal sealed class KnockProcessor
         _log = log;
         _delaySeconds = delaySeconds;
         _errorWindow = errorWindow;
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>Raised on the knock thread after an opening was granted.</summary>
+    public event Action? Opened;
+
+    public OpeningLedger Openings { get; } = new();
 
     public KnockStatistics Statistics { get; } = new();
 
@@ -93,7 +100,10 @@ internal sealed class KnockProcessor
             return;
         }
         Statistics.CountAccepted();
-        profile.LastAccepted = DateTimeOffset.UtcNow;
+        var now = _time.GetUtcNow();
+        profile.LastAccepted = now;
+        Openings.Add(new OpeningRecord(profile.Profile.Name, knock.Source, port, now.AddSeconds(_delaySeconds)));
+        Opened?.Invoke();
         _log.Info($"accepted knock: profile {profile.Profile.Name}, source {source}, port {port} open for {_delaySeconds} s (counter {matched})");
     }
 

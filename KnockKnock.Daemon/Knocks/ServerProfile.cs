@@ -11,6 +11,8 @@ namespace KnockKnock.Daemon.Knocks;
 /// </summary>
 internal sealed class ServerProfile : IDisposable
 {
+    private long _lastAcceptedTicks;
+
     private ServerProfile(Profile profile, KnockCipher cipher, CounterStore counter)
     {
         Profile = profile;
@@ -69,7 +71,12 @@ internal sealed class ServerProfile : IDisposable
     }
 
     /// <summary>When this profile's last knock opened a port (for status), or null.</summary>
-    public DateTimeOffset? LastAccepted { get; set; }
+    public DateTimeOffset? LastAccepted
+    {
+        // Written by the knock thread, read by the status publisher: one atomic 64-bit value.
+        get => Interlocked.Read(ref _lastAcceptedTicks) is var ticks and not 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+        set => Interlocked.Exchange(ref _lastAcceptedTicks, value?.UtcTicks ?? 0);
+    }
 
     /// <summary>Durably stores matched+1 before anything is opened; a failure here opens nothing.</summary>
     public void Accept(ulong matchedCounter) => NextCounter = Counter.Advance(checked(matchedCounter + 1));

@@ -4,24 +4,36 @@ using KnockKnock.Daemon.Config;
 
 namespace KnockKnock.Daemon.Service;
 
-/// <summary>`knockknock-daemon`: the command line. Settings come from CONFIG_DIR/config; options override them.</summary>
+/// <summary>
+/// `knockknock-daemon`: the command line. Settings come from CONFIG_DIR/config; options override
+/// them. Without --foreground it goes to the background (<see cref="Background"/>).
+/// </summary>
 internal static class DaemonCommand
 {
     public const string CommandName = "knockknock-daemon";
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        var backgroundChild = args is [Background.ChildMode, ..];
+        if (backgroundChild)
+        {
+            args = args[1..];
+        }
         var foreground = new Option<bool>("--foreground", "-f") { Description = "Stay in the foreground and log to stderr (for systemd and tests)" };
-        var configDir = new Option<string>("--config-dir") { Description = "Configuration directory (config, profiles/)", DefaultValueFactory = _ => DaemonConfig.DefaultConfigDirectory };
-        var stateDir = new Option<string?>("--state-dir") { Description = "State directory for counters, owned by the daemon user (default /var/lib/knockknock)" };
-        var logSource = new Option<string?>("--log-source") { Description = "kmsg (default) or file:PATH, e.g. file:/var/log/kern.log" };
-        var firewall = new Option<string?>("--firewall") { Description = "auto (default), nft or iptables" };
+        var configDir = new Option<string>("--config-dir") { Description = "Configuration directory (config, profiles/)", DefaultValueFactory = _ => DaemonConfig.DefaultConfigDirectory, Recursive = true };
+        var stateDir = new Option<string?>("--state-dir") { Description = "State directory for counters and status, owned by the daemon user (default /var/lib/knockknock)", Recursive = true };
+        var logSource = new Option<string?>("--log-source") { Description = "kmsg (default) or file:PATH, e.g. file:/var/log/kern.log", Recursive = true };
+        var firewall = new Option<string?>("--firewall") { Description = "auto (default), nft or iptables", Recursive = true };
         firewall.AcceptOnlyFromAmong("auto", "nft", "iptables");
         var user = new Option<string?>("--user") { Description = "User to drop to after start-up (default knockknock if it exists, else nobody)" };
+        var pidFile = new Option<string?>("--pidfile") { Description = $"Pidfile (default {PidFile.DefaultPath} in the background, none in the foreground)" };
         var root = new RootCommand("KnockKnock daemon: reads knock SYNs from the kernel log and opens ports through a root worker.")
         {
-            foreground, configDir, stateDir, logSource, firewall, user,
+            foreground, configDir, stateDir, logSource, firewall, user, pidFile,
         };
+        root.Subcommands.Add(StatusCommand.Create(configDir, stateDir, output));
+        root.Subcommands.Add(CheckCommand.Create(configDir, logSource, firewall, output));
+        root.Subcommands.Add(FlushCommand.Create(configDir, stateDir, firewall, output));
         root.SetAction(parse =>
         {
             var config = DaemonConfig.Load(parse.GetValue(configDir)!);
@@ -33,11 +45,26 @@ internal static class DaemonCommand
                 User = parse.GetValue(user) ?? config.User,
             };
             LogSourceOption.ParseFilePath(config.LogSource);
-            if (!parse.GetValue(foreground))
+            if (parse.GetValue(foreground))
             {
-                throw KnockKnockException.Usage("background mode is not available yet: run with --foreground");
+                return new DaemonHost(config, DaemonLog.ToWriter(error), parse.GetValue(pidFile)).Run();
             }
-            return new DaemonHost(config, DaemonLog.ToWriter(error)).Run();
+            if (!backgroundChild)
+            {
+                if (Tmds.Linux.LibC.geteuid() != 0)
+                {
+                    throw new KnockKnockException(ExitCodes.NoPrivilege, "must start as root: it starts the firewall worker, then drops to an unprivileged user (run it with sudo or as a systemd service)");
+                }
+                return Background.Launch(args, output, error);
+            }
+            Background.StartSession();
+            var attached = error;
+            var log = DaemonLog.ToSyslog(() => Volatile.Read(ref attached));
+            return new DaemonHost(config, log, parse.GetValue(pidFile) ?? PidFile.DefaultPath, onStarted: () =>
+            {
+                Volatile.Write(ref attached, null);
+                Background.DetachStandardStreams();
+            }).Run();
         });
         return CommandLine.Invoke(CommandName, root, args, output, error);
     }

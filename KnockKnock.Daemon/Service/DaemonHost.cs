@@ -10,23 +10,37 @@ using KnockKnock.Daemon.Worker;
 namespace KnockKnock.Daemon.Service;
 
 /// <summary>
-/// The daemon's life (DESIGN.md invariant 5): as root, load config and profiles, prepare the state
-/// directory, open the log source, start the root worker; then drop to the daemon user and read
-/// the log until SIGTERM/SIGINT (exit 0, worker removes all openings) or the worker dies (exit 1).
+/// The daemon's life (DESIGN.md invariant 5): as root, load config and profiles, take the pidfile,
+/// prepare the state directory, open the log source, start the root worker; then drop to the
+/// daemon user and read the log until SIGTERM/SIGINT (exit 0, worker removes all openings) or the
+/// worker dies (exit 1). SIGUSR1 flushes all openings (`knockknock-daemon flush`). SIGHUP cannot
+/// reload: the profiles are root-only and this process has dropped root, so a restart is the
+/// reload (README, "Reloading").
 /// </summary>
 internal sealed class DaemonHost
 {
+    private const PosixSignal SigUsr1 = (PosixSignal)10;
+    private static readonly TimeSpan s_statusInterval = TimeSpan.FromSeconds(2);
+
     private readonly DaemonConfig _config;
     private readonly DaemonLog _log;
+    private readonly string? _pidFilePath;
+    private readonly Action? _onStarted;
 
-    public DaemonHost(DaemonConfig config, DaemonLog log)
+    /// <param name="pidFilePath">The pidfile to hold, or null for none.</param>
+    /// <param name="onStarted">Called once the daemon runs unprivileged (the background child detaches then).</param>
+    public DaemonHost(DaemonConfig config, DaemonLog log, string? pidFilePath = null, Action? onStarted = null)
     {
         _config = config;
         _log = log;
+        _pidFilePath = pidFilePath;
+        _onStarted = onStarted;
     }
 
+    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, FirewallKind Kind, PidFile? PidFile);
+
     /// <summary>Everything that needs root, in order; returns what the unprivileged loop needs.</summary>
-    private (ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, FirewallKind Kind) StartAsRoot()
+    private Started StartAsRoot()
     {
         if (Tmds.Linux.LibC.geteuid() != 0)
         {
@@ -34,37 +48,63 @@ internal sealed class DaemonHost
         }
         var kind = ResolveFirewall(_config.Firewall);
         var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
-        StateDirectory.Prepare(_config.StateDirectory, uid, gid);
-        var profiles = ProfileIndex.Load(_config.ProfilesDirectory, _config.StateDirectory, uid, gid);
+        var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath, uid, gid);
+        ProfileIndex? profiles = null;
         ILogSource? source = null;
         try
         {
+            StateDirectory.Prepare(_config.StateDirectory, uid, gid);
+            profiles = ProfileIndex.Load(_config.ProfilesDirectory, _config.StateDirectory, uid, gid);
             source = LogSourceOption.Open(_config.LogSource);
             WarnAboutLogSource(profiles);
             WarnAboutLogRules(kind, profiles);
-            var worker = WorkerClient.Start(kind, _config.NftSet);
-            return (profiles, source, worker, kind);
+            var worker = WorkerClient.Start(kind, _config.NftSet, onMessage: _log.Error);
+            return new Started(profiles, source, worker, kind, pidFile);
         }
         catch
         {
             source?.Dispose();
-            profiles.Dispose();
+            profiles?.Dispose();
+            pidFile?.Dispose();
             throw;
         }
     }
 
     public int Run()
     {
-        var (profiles, source, worker, kind) = StartAsRoot();
+        var (profiles, source, worker, kind, pidFile) = StartAsRoot();
         using var cancel = new CancellationTokenSource();
         var workerDied = false;
+        var startedAt = DateTimeOffset.UtcNow;
         try
         {
             var (uid, gid) = PrivilegeDrop.Drop(_config.User);
             CheckStateAccess(profiles, uid);
             var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
+            var statusGate = new Lock();
+            void Publish()
+            {
+                lock (statusGate)
+                {
+                    Status(processor, profiles, worker, kind, startedAt).Write(_config.StateDirectory);
+                }
+            }
+
+            processor.Opened += Publish;
+            using var statusTimer = new Timer(_ => Publish(), null, s_statusInterval, s_statusInterval);
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                _log.Warning("SIGHUP: cannot reload, the profiles are root-only and this process dropped root; restart the daemon to reload (systemctl restart knockknock-daemon)");
+            });
+            using var flush = PosixSignalRegistration.Create(SigUsr1, context =>
+            {
+                context.Cancel = true;
+                Flush(worker, processor);
+                Publish();
+            });
             worker.Exited.ContinueWith(
                 exit =>
                 {
@@ -76,9 +116,11 @@ internal sealed class DaemonHost
                     }
                 },
                 TaskScheduler.Default);
+            Publish();
             _log.Info($"started: {profiles.Profiles.Count} profile(s) on knock port(s) {string.Join(", ", profiles.Profiles.Select(p => p.Profile.KnockPort))}, "
                 + $"log source {LogSourceOption.Describe(_config.LogSource)}, firewall {kind.ToString().ToLowerInvariant()} (worker pid {worker.ProcessId}), "
                 + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
+            _onStarted?.Invoke();
             source.Run(processor.Process, cancel.Token);
             _log.Info($"stopping: {processor.Statistics.Accepted} knock(s) accepted, {processor.Statistics.Rejected} rejected; removing all openings");
         }
@@ -88,6 +130,8 @@ internal sealed class DaemonHost
             worker.Dispose();
             source.Dispose();
             profiles.Dispose();
+            File.Delete(Path.Combine(_config.StateDirectory, DaemonStatus.FileName));
+            pidFile?.Dispose();
         }
         return workerDied ? ExitCodes.Failure : ExitCodes.Ok;
 
@@ -96,6 +140,37 @@ internal sealed class DaemonHost
             context.Cancel = true;
             cancel.Cancel();
         }
+    }
+
+    private void Flush(WorkerClient worker, KnockProcessor processor)
+    {
+        try
+        {
+            worker.Flush();
+            processor.Openings.Clear();
+            _log.Info("flushed: all openings removed (SIGUSR1)");
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            _log.Error($"flush failed: {e.Message}");
+        }
+    }
+
+    private DaemonStatus Status(KnockProcessor processor, ProfileIndex profiles, WorkerClient worker, FirewallKind kind, DateTimeOffset startedAt)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DaemonStatus(
+            Environment.ProcessId,
+            worker.ProcessId,
+            startedAt,
+            now,
+            LogSourceOption.Describe(_config.LogSource),
+            kind.ToString().ToLowerInvariant(),
+            processor.Statistics.Accepted,
+            processor.Statistics.Rejected,
+            processor.Statistics.DescribeTotals(),
+            [.. profiles.Profiles.Select(p => (p.Profile.Name, p.Profile.KnockPort, p.Profile.AllowedPorts.Text, p.LastAccepted))],
+            processor.Openings.Current(now));
     }
 
     /// <summary>Fails at start, not at the first knock, when the dropped user cannot reach its counters.</summary>

@@ -48,7 +48,9 @@ internal sealed class WorkerClient : IDisposable
     /// <paramref name="launcher"/> is an argv prefix that must exec it in place (tests use
     /// <c>ip netns exec NAME</c>).
     /// </summary>
-    public static WorkerClient Start(FirewallKind kind, NftSet? nftSet = null, string? executable = null, IReadOnlyList<string>? launcher = null)
+    /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
+    /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>
+    public static WorkerClient Start(FirewallKind kind, NftSet? nftSet = null, string? executable = null, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
     {
         var program = executable ?? Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this process's executable");
         var set = nftSet ?? NftSet.Default;
@@ -58,7 +60,13 @@ internal sealed class WorkerClient : IDisposable
             string[] argv = [.. launcher ?? [], program, WorkerMain.Mode, theirs.Fd.ToString(CultureInfo.InvariantCulture),
                 Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
                 .. kind == FirewallKind.Nft ? (string[])["nft", set.Family, set.Table, set.Set] : ["iptables"]];
-            var info = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
+            var info = new ProcessStartInfo(argv[0])
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
             foreach (var arg in argv.AsSpan(1))
             {
                 info.ArgumentList.Add(arg);
@@ -73,6 +81,17 @@ internal sealed class WorkerClient : IDisposable
             {
                 theirs.Dispose();
             }
+            process.StandardInput.Close();
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, line) =>
+            {
+                if (line.Data is { Length: > 0 } text)
+                {
+                    onMessage?.Invoke(text);
+                }
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
             return new WorkerClient(mine, process);
         }
         catch
