@@ -1,9 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
 
 namespace KnockKnock.Daemon;
 
-/// <summary>The daemon's one place that builds exceptions: argument checks at public edges and failed syscalls.</summary>
+/// <summary>
+/// Argument and state checks at public edges. A failed system call becomes an exception in
+/// <see cref="Interop.ErrnoException"/> only (the root worker may use Interop, not this class).
+/// </summary>
 internal static class ThrowHelper
 {
     [DoesNotReturn]
@@ -13,9 +15,4 @@ internal static class ThrowHelper
     [DoesNotReturn]
     public static void ThrowInvalidOperation(string message) =>
         throw new InvalidOperationException(message);
-
-    /// <summary>Throws an <see cref="IOException"/> naming the failed call, the path it was about and errno.</summary>
-    [DoesNotReturn]
-    public static void ThrowErrno(string call, string path, int errno) =>
-        throw new IOException($"{call}({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
 }

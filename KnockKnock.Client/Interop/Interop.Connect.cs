@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace KnockKnock.Client;
@@ -12,7 +13,7 @@ internal static partial class Interop
         try
         {
             socket.DangerousAddRef(ref success);
-            ThrowIfFailed(LibC.connect(socket.Fd, (sockaddr*)&destination, SocketAddress.Size), "connect");
+            ThrowIfFailed(ConnectNative(socket.Fd, (sockaddr*)&destination, SocketAddress.Size), "connect");
         }
         finally
         {
@@ -22,4 +23,8 @@ internal static partial class Interop
             }
         }
     }
+
+    /// <summary>int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen)</summary>
+    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
+    private static unsafe partial int ConnectNative(int socket, sockaddr* address, uint addressLength);
 }

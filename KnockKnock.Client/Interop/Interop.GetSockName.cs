@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace KnockKnock.Client;
@@ -8,12 +9,12 @@ internal static partial class Interop
     internal static unsafe uint GetSockNameAddress(SocketHandle socket)
     {
         sockaddr_in local = default;
-        socklen_t length = SocketAddress.Size;
+        uint length = SocketAddress.Size;
         var success = false;
         try
         {
             socket.DangerousAddRef(ref success);
-            ThrowIfFailed(LibC.getsockname(socket.Fd, (sockaddr*)&local, &length), "getsockname");
+            ThrowIfFailed(GetSockName(socket.Fd, (sockaddr*)&local, &length), "getsockname");
         }
         finally
         {
@@ -24,4 +25,8 @@ internal static partial class Interop
         }
         return SocketAddress.GetAddress(in local);
     }
+
+    /// <summary>int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen)</summary>
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    private static unsafe partial int GetSockName(int socket, sockaddr* address, uint* addressLength);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace KnockKnock.Client;
@@ -14,12 +15,12 @@ internal static partial class Interop
             socket.DangerousAddRef(ref success);
             fixed (byte* data = datagram)
             {
-                ssize_t sent;
+                nint sent;
                 do
                 {
-                    sent = LibC.sendto(socket.Fd, data, datagram.Length, 0, (sockaddr*)&destination, SocketAddress.Size);
+                    sent = SendToNative(socket.Fd, data, (nuint)datagram.Length, 0, (sockaddr*)&destination, SocketAddress.Size);
                 }
-                while (sent == -1 && LastErrno == LibC.EINTR);
+                while (sent == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
                 ThrowIfFailed(sent, "sendto");
                 return (int)sent;
             }
@@ -32,4 +33,8 @@ internal static partial class Interop
             }
         }
     }
+
+    /// <summary>ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr *dest_addr, socklen_t addrlen)</summary>
+    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
+    private static unsafe partial nint SendToNative(int socket, byte* data, nuint length, int flags, sockaddr* destination, uint destinationLength);
 }

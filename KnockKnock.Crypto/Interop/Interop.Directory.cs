@@ -40,23 +40,23 @@ internal static partial class Interop
 
     public static void Fsync(SafeDirectoryHandle directory, string path) => ThrowIfFailed(FsyncNative(directory), "fsync", path);
 
-    /// <summary>lstat(2): owner, mode and type of a path without following a final symlink.</summary>
+    /// <summary>lstat(2), done with statx: owner, mode and type of a path without following a final symlink.</summary>
     public static unsafe bool TryLstat(string path, out uint owner, out uint mode)
     {
         var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        stat st;
+        StatxBuffer st;
         fixed (byte* p = bytes)
         {
-            if (LibC.lstat(p, &st) < 0)
+            if (Statx(AT_FDCWD, p, AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MODE | STATX_UID, &st) < 0)
             {
-                var errno = LibC.errno;
+                var errno = Marshal.GetLastPInvokeError();
                 owner = 0;
                 mode = 0;
-                return errno == LibC.ENOENT ? false : throw Error("lstat", path, errno);
+                return errno == LibC.ENOENT ? false : throw Error("statx", path, errno);
             }
         }
-        owner = st.st_uid;
-        mode = (uint)st.st_mode;
+        owner = st.Uid;
+        mode = st.Mode;
         return true;
     }
 
@@ -68,9 +68,9 @@ internal static partial class Interop
         var bytes = Encoding.UTF8.GetBytes(path + "\0");
         fixed (byte* p = bytes)
         {
-            if (LibC.lchown(p, owner, uint.MaxValue) < 0)
+            if (Lchown(p, owner, uint.MaxValue) < 0)
             {
-                throw Error("lchown", path, LibC.errno);
+                throw Error("lchown", path, Marshal.GetLastPInvokeError());
             }
         }
     }

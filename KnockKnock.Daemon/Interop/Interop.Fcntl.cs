@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace KnockKnock.Daemon;
@@ -11,11 +12,15 @@ internal static partial class Interop
         fd.DangerousAddRef(ref added);
         try
         {
-            CheckResult(LibC.fcntl(fd.Fd, LibC.F_SETFD, closeOnExec ? LibC.FD_CLOEXEC : 0), "fcntl(F_SETFD)");
+            CheckResult(Fcntl(fd.Fd, LibC.F_SETFD, closeOnExec ? LibC.FD_CLOEXEC : 0), "fcntl(F_SETFD)");
         }
         finally
         {
             fd.DangerousRelease();
         }
     }
+
+    // int fcntl(int fd, int cmd, ...): the one int argument travels in a register like a fixed one.
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace KnockKnock.Daemon;
@@ -16,12 +17,12 @@ internal static partial class Interop
         {
             while (true)
             {
-                long n;
+                nint n;
                 fixed (byte* p = buffer)
                 {
-                    n = LibC.recv(socket.Fd, p, (size_t)buffer.Length, LibC.MSG_TRUNC);
+                    n = Recv(socket.Fd, p, (nuint)buffer.Length, LibC.MSG_TRUNC);
                 }
-                if (n == -1 && LibC.errno == LibC.EINTR)
+                if (n == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR)
                 {
                     continue;
                 }
@@ -43,12 +44,12 @@ internal static partial class Interop
         {
             while (true)
             {
-                long n;
+                nint n;
                 fixed (byte* p = message)
                 {
-                    n = LibC.send(socket.Fd, p, (size_t)message.Length, LibC.MSG_NOSIGNAL);
+                    n = Send(socket.Fd, p, (nuint)message.Length, LibC.MSG_NOSIGNAL);
                 }
-                if (n == -1 && LibC.errno == LibC.EINTR)
+                if (n == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR)
                 {
                     continue;
                 }
@@ -70,10 +71,14 @@ internal static partial class Interop
         try
         {
             var fd = new pollfd { fd = socket.Fd, events = LibC.POLLIN };
+            var start = Environment.TickCount64;
+            var limit = checked((long)timeout.TotalMilliseconds);
             while (true)
             {
-                var n = LibC.poll(&fd, 1, checked((int)timeout.TotalMilliseconds));
-                if (n == -1 && LibC.errno == LibC.EINTR)
+                // A signal ends the wait early (EINTR): wait again for what is left of the time limit.
+                var left = Math.Max(0, limit - (Environment.TickCount64 - start));
+                var n = Poll(&fd, 1, checked((int)left));
+                if (n == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR)
                 {
                     continue;
                 }
@@ -94,7 +99,13 @@ internal static partial class Interop
         try
         {
             var fd = new pollfd { fd = socket.Fd, events = 0 };
-            return CheckResult(LibC.poll(&fd, 1, 0), "poll") > 0 && (fd.revents & LibC.POLLHUP) != 0;
+            int n;
+            do
+            {
+                n = Poll(&fd, 1, 0);
+            }
+            while (n == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+            return CheckResult(n, "poll") > 0 && (fd.revents & LibC.POLLHUP) != 0;
         }
         finally
         {
@@ -109,7 +120,7 @@ internal static partial class Interop
         socket.DangerousAddRef(ref added);
         try
         {
-            CheckResult(LibC.shutdown(socket.Fd, LibC.SHUT_RDWR), "shutdown");
+            CheckResult(ShutdownNative(socket.Fd, LibC.SHUT_RDWR), "shutdown");
         }
         finally
         {

@@ -1,12 +1,10 @@
-using Tmds.Linux;
-
 namespace KnockKnock.Daemon;
 
 internal static partial class Interop
 {
     /// <summary>setgroups(0, NULL): no supplementary groups.</summary>
     public static unsafe void ClearSupplementaryGroups()
-        => CheckResult(LibC.setgroups(0, null), "setgroups");
+        => CheckResult(SetGroups(0, null), "setgroups");
 
     /// <summary>
     /// setresgid then setresuid, all three ids each. glibc broadcasts set*id to every thread of
@@ -14,7 +12,7 @@ internal static partial class Interop
     /// </summary>
     public static void SetAllIds(uint uid, uint gid)
     {
-        CheckResult(LibC.setresgid(gid, gid, gid), "setresgid");
-        CheckResult(LibC.setresuid(uid, uid, uid), "setresuid");
+        CheckResult(SetResGid(gid, gid, gid), "setresgid");
+        CheckResult(SetResUid(uid, uid, uid), "setresuid");
     }
 }

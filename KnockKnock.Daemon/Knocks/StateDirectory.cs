@@ -1,6 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using KnockKnock.Crypto;
-using Tmds.Linux;
 
 namespace KnockKnock.Daemon.Knocks;
 
@@ -30,9 +30,9 @@ internal static class StateDirectory
         var bytes = Encoding.UTF8.GetBytes(path + "\0");
         fixed (byte* p = bytes)
         {
-            if (LibC.lchown(p, owner, group) < 0)
+            if (Interop.Lchown(p, owner, group) < 0)
             {
-                ThrowHelper.ThrowErrno("lchown", path, LibC.errno);
+                throw Interop.ErrnoException("lchown", path, Marshal.GetLastPInvokeError());
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
@@ -66,12 +67,12 @@ internal sealed unsafe class FileSource : ILogSource
         _pathZ = Encoding.UTF8.GetBytes(path + "\0");
         if (TryOpen())
         {
-            _position = LibC.lseek(FileDescriptor, 0, LibC.SEEK_END);
+            _position = Interop.Lseek(FileDescriptor, 0, LibC.SEEK_END);
             if (_position < 0)
             {
-                int errno = LibC.errno;
+                int errno = Marshal.GetLastPInvokeError();
                 _file?.Dispose();
-                ThrowHelper.ThrowErrno("lseek", _path, errno);
+                throw Interop.ErrnoException("lseek", _path, errno);
             }
         }
     }
@@ -166,7 +167,7 @@ internal sealed unsafe class FileSource : ILogSource
             return true;
         }
 
-        long n = LibC.read(FileDescriptor, buffer + _pending, BufferSize - _pending);
+        nint n = Interop.Read(FileDescriptor, buffer + _pending, (nuint)(BufferSize - _pending));
         if (n > 0)
         {
             _position += n;
@@ -176,13 +177,14 @@ internal sealed unsafe class FileSource : ILogSource
 
         if (n < 0)
         {
-            int errno = LibC.errno;
+            int errno = Marshal.GetLastPInvokeError();
             if (errno == LibC.EINTR)
             {
+                // Interrupted by a signal: Run checks for cancellation, then reads again.
                 return true;
             }
 
-            ThrowHelper.ThrowErrno("read", _path, errno);
+            throw Interop.ErrnoException("read", _path, errno);
         }
 
         return CheckTruncated() || CheckRotated();
@@ -190,20 +192,20 @@ internal sealed unsafe class FileSource : ILogSource
 
     private bool CheckTruncated()
     {
-        stat st;
-        if (LibC.fstat(FileDescriptor, &st) < 0)
+        Interop.StatxBuffer st;
+        if (StatxOpenFile(FileDescriptor, Interop.STATX_SIZE, &st) < 0)
         {
-            ThrowHelper.ThrowErrno("fstat", _path, LibC.errno);
+            throw Interop.ErrnoException("statx", _path, Marshal.GetLastPInvokeError());
         }
 
-        if (st.st_size >= _position)
+        if (st.Size >= (ulong)_position)
         {
             return false;
         }
 
-        if (LibC.lseek(FileDescriptor, 0, LibC.SEEK_SET) < 0)
+        if (Interop.Lseek(FileDescriptor, 0, LibC.SEEK_SET) < 0)
         {
-            ThrowHelper.ThrowErrno("lseek", _path, LibC.errno);
+            throw Interop.ErrnoException("lseek", _path, Marshal.GetLastPInvokeError());
         }
 
         Interlocked.Increment(ref _truncations);
@@ -214,25 +216,25 @@ internal sealed unsafe class FileSource : ILogSource
 
     private bool CheckRotated()
     {
-        stat st;
+        Interop.StatxBuffer st;
         int result;
         fixed (byte* path = _pathZ)
         {
-            result = LibC.stat(path, &st);
+            result = Interop.Statx(Interop.AT_FDCWD, path, 0, Interop.STATX_INO, &st);
         }
 
         if (result < 0)
         {
-            int errno = LibC.errno;
+            int errno = Marshal.GetLastPInvokeError();
             if (errno == LibC.ENOENT)
             {
                 return false;
             }
 
-            ThrowHelper.ThrowErrno("stat", _path, errno);
+            throw Interop.ErrnoException("statx", _path, errno);
         }
 
-        if ((ulong)st.st_dev == _device && (ulong)st.st_ino == _inode)
+        if (st.Device == _device && st.Inode == _inode)
         {
             _rotationSeen = false;
             return false;
@@ -328,34 +330,43 @@ internal sealed unsafe class FileSource : ILogSource
         int fd;
         fixed (byte* path = _pathZ)
         {
-            fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+            fd = Interop.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC);
         }
 
         if (fd < 0)
         {
-            int errno = LibC.errno;
+            int errno = Marshal.GetLastPInvokeError();
             if (errno == LibC.ENOENT)
             {
                 return false;
             }
 
-            ThrowHelper.ThrowErrno("open", _path, errno);
+            throw Interop.ErrnoException("open", _path, errno);
         }
 
         _file = new SafeFileHandle(fd, ownsHandle: true);
-        stat st;
-        if (LibC.fstat(fd, &st) < 0)
+        Interop.StatxBuffer st;
+        if (StatxOpenFile(fd, Interop.STATX_INO, &st) < 0)
         {
-            int errno = LibC.errno;
+            int errno = Marshal.GetLastPInvokeError();
             Close();
-            ThrowHelper.ThrowErrno("fstat", _path, errno);
+            throw Interop.ErrnoException("statx", _path, errno);
         }
 
-        _device = (ulong)st.st_dev;
-        _inode = (ulong)st.st_ino;
+        _device = st.Device;
+        _inode = st.Inode;
         _pending = 0;
         _discarding = false;
         return true;
+    }
+
+    /// <summary>statx of the open file itself (AT_EMPTY_PATH needs a pointer to "", not NULL).</summary>
+    private static int StatxOpenFile(int fd, uint mask, Interop.StatxBuffer* buffer)
+    {
+        fixed (byte* empty = "\0"u8)
+        {
+            return Interop.Statx(fd, empty, Interop.AT_EMPTY_PATH, mask, buffer);
+        }
     }
 
     private void Close() => Interlocked.Exchange(ref _file, null)?.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
 
@@ -49,20 +50,20 @@ internal sealed unsafe class KmsgSource : ILogSource
         int fd;
         fixed (byte* path = "/dev/kmsg\0"u8)
         {
-            fd = LibC.open(path, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0);
+            fd = Interop.Open(path, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         }
 
         if (fd < 0)
         {
-            ThrowHelper.ThrowErrno("open", DevicePath, LibC.errno);
+            throw Interop.ErrnoException("open", DevicePath, Marshal.GetLastPInvokeError());
         }
 
         _handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (LibC.lseek(fd, 0, LibC.SEEK_END) < 0)
+        if (Interop.Lseek(fd, 0, LibC.SEEK_END) < 0)
         {
-            int errno = LibC.errno;
+            int errno = Marshal.GetLastPInvokeError();
             _handle.Dispose();
-            ThrowHelper.ThrowErrno("lseek", DevicePath, errno);
+            throw Interop.ErrnoException("lseek", DevicePath, errno);
         }
     }
 
@@ -98,14 +99,14 @@ internal sealed unsafe class KmsgSource : ILogSource
             {
                 while (!_disposed && !cancellationToken.IsCancellationRequested)
                 {
-                    long n = LibC.read(fd, buffer, BufferSize);
+                    nint n = Interop.Read(fd, buffer, BufferSize);
                     if (n > 0)
                     {
                         Deliver(new ReadOnlySpan<byte>(buffer, (int)n), handler);
                         continue;
                     }
 
-                    int errno = n == 0 ? LibC.EAGAIN : LibC.errno;
+                    int errno = n == 0 ? LibC.EAGAIN : Marshal.GetLastPInvokeError();
                     if (errno == LibC.EAGAIN)
                     {
                         Wait(fd);
@@ -116,8 +117,10 @@ internal sealed unsafe class KmsgSource : ILogSource
                     }
                     else if (errno != LibC.EINTR)
                     {
-                        ThrowHelper.ThrowErrno("read", DevicePath, errno);
+                        throw Interop.ErrnoException("read", DevicePath, errno);
                     }
+
+                    // EINTR, from read or poll: the loop checks for cancellation, then reads again.
                 }
             }
         }
@@ -219,15 +222,16 @@ internal sealed unsafe class KmsgSource : ILogSource
         handler(message);
     }
 
+    /// <summary>Waits up to the poll timeout for a record; returns early on a signal (EINTR), which the caller treats like a timeout.</summary>
     private static void Wait(int fd)
     {
         var pfd = new pollfd { fd = fd, events = LibC.POLLIN };
-        if (LibC.poll(&pfd, 1, PollTimeoutMilliseconds) < 0)
+        if (Interop.Poll(&pfd, 1, PollTimeoutMilliseconds) < 0)
         {
-            int errno = LibC.errno;
+            int errno = Marshal.GetLastPInvokeError();
             if (errno != LibC.EINTR)
             {
-                ThrowHelper.ThrowErrno("poll", DevicePath, errno);
+                throw Interop.ErrnoException("poll", DevicePath, errno);
             }
         }
     }

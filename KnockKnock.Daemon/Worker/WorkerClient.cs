@@ -124,6 +124,8 @@ internal sealed class WorkerClient : IDisposable
     {
         lock (_gate)
         {
+            var reply = new byte[256];
+            int length;
             try
             {
                 Interop.SendMessage(_socket, message);
@@ -131,15 +133,14 @@ internal sealed class WorkerClient : IDisposable
                 {
                     throw new TimeoutException("the worker did not answer");
                 }
-                var reply = new byte[256];
-                var length = Interop.ReceiveMessage(_socket, reply);
-                return length == 0 ? throw new IOException("the worker has exited")
-                    : Encoding.ASCII.GetString(reply, 0, Math.Min(length, reply.Length));
+                length = Interop.ReceiveMessage(_socket, reply);
             }
-            catch (System.ComponentModel.Win32Exception e)
+            catch (IOException e)
             {
                 throw new IOException("the worker has exited", e);
             }
+            return length == 0 ? throw new IOException("the worker has exited")
+                : Encoding.ASCII.GetString(reply, 0, Math.Min(length, reply.Length));
         }
     }
 

@@ -88,7 +88,7 @@ internal static class WorkerMain
             {
                 Interop.SendMessage(socket, Encoding.ASCII.GetBytes(reply));
             }
-            catch (System.ComponentModel.Win32Exception)
+            catch (IOException)
             {
                 return; // the daemon went away between request and reply
             }
