@@ -22,6 +22,7 @@ internal static class DaemonCommand
         {
             foreground, configDir, stateDir, logSource, firewall, user,
         };
+        root.Subcommands.Add(RulesCommand.Create(output));
         root.SetAction(parse =>
         {
             var config = DaemonConfig.Load(parse.GetValue(configDir)!);
