@@ -18,12 +18,26 @@ namespace KnockKnock.Daemon.Firewall;
 /// <item>the <c>@allowed</c> line: a new SYN from SRC to PORT in the set deletes its element
 ///   (one knock, one connection: the port closes behind you), marks the connection and accepts
 ///   it. Elements carry a timeout, so the kernel expires them even if no process is left.</item>
-/// <item>the log line: SYNs to the knock ports are logged with the TCP sequence and
-///   acknowledgement numbers the knock is encoded in, then dropped by the policy.</item>
+/// <item>the knock lines: IPv4 SYNs to the knock ports beyond a per-source rate are dropped
+///   unlogged; the others are logged with the TCP sequence and acknowledgement numbers the knock
+///   is encoded in, then dropped.</item>
 /// </list>
 /// </remarks>
 internal static class NftRuleset
 {
+    /// <summary>
+    /// The per-source rate set. The log statement is not rate-limited by the kernel (nf_log_syslog
+    /// ends in a plain printk), so one flooding source could overwrite other knockers' lines in the
+    /// kernel log ring before the daemon reads them. A full set (65536 sources in a minute: only a
+    /// spoofed flood) stops limiting new sources; such a flood would fill the log anyway.
+    /// </summary>
+    public const string RateSet = "knock_rate";
+
+    /// <summary>Knock LOG lines per second one source address may cause, after <see cref="Burst"/>.</summary>
+    public const int RatePerSecond = IptablesRuleset.LogRatePerSecond;
+
+    public const int Burst = IptablesRuleset.LogBurst;
+
     public static string Text(IReadOnlyCollection<ushort> knockPorts, string logPrefix, NftSet? set = null)
     {
         ArgumentNullException.ThrowIfNull(knockPorts);
@@ -52,6 +66,14 @@ internal static class NftRuleset
                     flags dynamic, timeout
                 }
 
+                # per-source budget for knock LOG lines (see the knock rules below)
+                set {{RateSet}} {
+                    type ipv4_addr
+                    size 65536
+                    flags dynamic, timeout
+                    timeout 1m
+                }
+
                 chain input {
                     type filter hook input priority filter; policy drop;
                     iif "lo" accept
@@ -61,8 +83,10 @@ internal static class NftRuleset
                     ct mark {{mark}} accept
                     # one knock, one connection: the element is consumed by the first SYN
                     ct state new tcp flags & (fin|syn|rst|ack) == syn ip saddr . tcp dport @{{s.Set}} delete @{{s.Set}} { ip saddr . tcp dport } ct mark set {{mark}} accept
-                    # knocks: logged (with TCP sequence and ack numbers) and dropped
-                    tcp dport { {{ports}} } tcp flags & (fin|syn|rst|ack) == syn log prefix "{{logPrefix}}" flags tcp sequence
+                    # knocks (IPv4 only): at most {{RatePerSecond}}/s after a burst of {{Burst}} per source address are
+                    # logged (with TCP sequence and ack numbers); all are dropped
+                    meta nfproto ipv4 tcp dport { {{ports}} } tcp flags & (fin|syn|rst|ack) == syn update @{{RateSet}} { ip saddr limit rate over {{RatePerSecond}}/second burst {{Burst}} packets } drop
+                    meta nfproto ipv4 tcp dport { {{ports}} } tcp flags & (fin|syn|rst|ack) == syn log prefix "{{logPrefix}}" flags tcp sequence drop
                     # add the services that are always open here, e.g.: tcp dport 443 accept
                 }
             }

@@ -7,12 +7,15 @@ namespace KnockKnock.Daemon.Service;
 /// <summary>
 /// Going to the background without forking managed code: the command re-executes itself in a
 /// hidden mode with piped stdio; the child starts a new session (setsid), relays its start-up log
-/// lines through the pipe, and once it runs it points stdio at /dev/null, which the parent sees as
-/// end of file. The parent then exits 0 if the child lives, else with the child's exit code.
+/// lines through the pipe and, once it runs unprivileged, writes <see cref="ReadyMarker"/> and
+/// points stdio at /dev/null. The parent exits 0 on the marker, or with the child's exit code when
+/// the pipe ends without it. (End of file alone is no signal: .NET's Console holds its own dup of
+/// each stdio fd.)
 /// </summary>
 internal static class Background
 {
     public const string ChildMode = "--background-child";
+    public const string ReadyMarker = "knockknock-daemon: ready";
 
     /// <summary>Parent side: starts the detached child with the same arguments and waits for it to detach or fail.</summary>
     public static int Launch(string[] args, TextWriter output, TextWriter error)
@@ -34,14 +37,15 @@ internal static class Background
         _ = child.StandardOutput.ReadToEndAsync();
         while (child.StandardError.ReadLine() is { } line)
         {
+            if (line == ReadyMarker)
+            {
+                output.WriteLine($"knockknock-daemon is running in the background (pid {child.Id}); it logs to syslog");
+                return ExitCodes.Ok;
+            }
             error.WriteLine(line);
         }
-        if (child.WaitForExit(TimeSpan.FromMilliseconds(300)))
-        {
-            return child.ExitCode == 0 ? ExitCodes.Failure : child.ExitCode;
-        }
-        output.WriteLine($"knockknock-daemon is running in the background (pid {child.Id}); it logs to syslog");
-        return ExitCodes.Ok;
+        child.WaitForExit();
+        return child.ExitCode == 0 ? ExitCodes.Failure : child.ExitCode;
     }
 
     /// <summary>Child side, first thing: leave the parent's session and terminal.</summary>
@@ -53,9 +57,11 @@ internal static class Background
         }
     }
 
-    /// <summary>Child side, once running: stdin, stdout and stderr to /dev/null, which ends the parent's wait.</summary>
-    public static unsafe void DetachStandardStreams()
+    /// <summary>Child side, once running: tells the parent, then points stdin, stdout and stderr at /dev/null.</summary>
+    public static unsafe void Detach(TextWriter error)
     {
+        error.WriteLine(ReadyMarker);
+        error.Flush();
         int devNull;
         fixed (byte* path = "/dev/null\0"u8)
         {

@@ -34,6 +34,7 @@ internal static class DaemonCommand
         root.Subcommands.Add(StatusCommand.Create(configDir, stateDir, output));
         root.Subcommands.Add(CheckCommand.Create(configDir, logSource, firewall, output));
         root.Subcommands.Add(FlushCommand.Create(configDir, stateDir, firewall, output));
+        root.Subcommands.Add(RulesCommand.Create(output));
         root.SetAction(parse =>
         {
             var config = DaemonConfig.Load(parse.GetValue(configDir)!);
@@ -60,11 +61,21 @@ internal static class DaemonCommand
             Background.StartSession();
             var attached = error;
             var log = DaemonLog.ToSyslog(() => Volatile.Read(ref attached));
-            return new DaemonHost(config, log, parse.GetValue(pidFile) ?? PidFile.DefaultPath, onStarted: () =>
+            var host = new DaemonHost(config, log, parse.GetValue(pidFile) ?? PidFile.DefaultPath, onStarted: () =>
             {
                 Volatile.Write(ref attached, null);
-                Background.DetachStandardStreams();
-            }).Run();
+                Background.Detach(error);
+            });
+            try
+            {
+                return host.Run();
+            }
+            catch (Exception e) when (Volatile.Read(ref attached) is null && e is KnockKnockException or IOException or InvalidOperationException)
+            {
+                // Detached: the terminal is gone, so the last word goes to syslog.
+                log.Error(e.Message);
+                return e is KnockKnockException k ? k.ExitCode : ExitCodes.Failure;
+            }
         });
         return CommandLine.Invoke(CommandName, root, args, output, error);
     }

@@ -40,11 +40,11 @@ internal sealed class PidFile : IDisposable
         int fd;
         fixed (byte* p = bytes)
         {
-            fd = LibC.open(p, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, 0x1A4 /* 0644 */);
+            fd = Interop.Open(p, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, 0x1A4 /* 0644 */);
         }
         if (fd < 0)
         {
-            throw KnockKnockException.Failure($"cannot open pidfile {path}: {Marshal.GetPInvokeErrorMessage(LibC.errno)}");
+            throw KnockKnockException.Failure($"cannot open pidfile {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         if (Interop.Flock(fd, Interop.LOCK_EX | Interop.LOCK_NB) < 0)
