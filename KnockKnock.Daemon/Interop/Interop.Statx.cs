@@ -7,6 +7,9 @@ internal static partial class Interop
     // linux/fcntl.h, linux/stat.h
     public const int AT_FDCWD = -100;
     public const int AT_EMPTY_PATH = 0x1000;
+    public const uint STATX_MODE = 0x2;
+    public const uint STATX_UID = 0x8;
+    public const uint STATX_GID = 0x10;
     public const uint STATX_INO = 0x100;
     public const uint STATX_SIZE = 0x200;
 
@@ -22,6 +25,15 @@ internal static partial class Interop
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     public struct StatxBuffer
     {
+        [FieldOffset(20)]
+        public uint Uid;
+
+        [FieldOffset(24)]
+        public uint Gid;
+
+        [FieldOffset(28)]
+        public ushort Mode;
+
         [FieldOffset(32)]
         public ulong Inode;
 

@@ -82,7 +82,11 @@ internal static class CheckCommand
         }
         try
         {
-            PrivilegeDrop.ResolveUser(config.User);
+            var (uid, gid) = PrivilegeDrop.ResolveUser(config.User);
+            if (LogSourceOption.UnprivilegedReadProblem(logSourceOverride ?? config.LogSource, uid, gid) is { } problem)
+            {
+                problems.Add(problem);
+            }
         }
         catch (InvalidOperationException e)
         {

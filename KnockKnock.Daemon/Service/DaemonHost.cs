@@ -57,6 +57,10 @@ internal sealed class DaemonHost
             profiles = ProfileIndex.Load(_config.ProfilesDirectory, _config.StateDirectory, uid, gid);
             source = LogSourceOption.Open(_config.LogSource);
             WarnAboutLogSource(profiles);
+            if (LogSourceOption.UnprivilegedReadProblem(_config.LogSource, uid, gid) is { } problem)
+            {
+                _log.Warning(problem);
+            }
             WarnAboutLogRules(kind, profiles);
             var worker = WorkerClient.Start(kind, _config.NftSet, onMessage: _log.Error);
             return new Started(profiles, source, worker, kind, pidFile);

@@ -1,0 +1,98 @@
+using KnockKnock.Crypto;
+using KnockKnock.Tests.Support;
+
+namespace KnockKnock.Tests.Service;
+
+/// <summary>`knockknock-daemon check` finds each problem, one line each, and exits 0 only when all is well.</summary>
+[TestFixture]
+[Category("Root")]
+public sealed class CheckCommandTests
+{
+    private TempDirectory _dir = null!;
+    private NetworkNamespace _ns = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Root.Require();
+        _dir = new TempDirectory();
+        Profile.Create(_dir.Combine("profiles", "alice"), 7000, PortSet.Parse("22"), bindSource: false);
+        _ns = NetworkNamespace.Create("chk");
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _ns?.Dispose();
+        _dir?.Dispose();
+    }
+
+    private CommandResult Check(params string[] extra) =>
+        _ns.Run(Binaries.Daemon, ["check", "--config-dir", _dir.Path, "--firewall", "nft", .. extra]);
+
+    private void LoadRules() => _ns.Exec(Repository.File("scripts", "minimal-firewall.sh"), "--firewall", "nft", "--config-dir", _dir.Path, "--knockknock-daemon", Binaries.Daemon);
+
+    private static string[] Problems(CommandResult result) =>
+        [.. result.StdOut.Split('\n').Where(l => l.StartsWith("problem: ", StringComparison.Ordinal))];
+
+    [Test]
+    public void A_complete_setup_passes_with_exit_0()
+    {
+        LoadRules();
+        var result = Check();
+        Assert.That((result.ExitCode, Problems(result)), Is.EqualTo((0, Array.Empty<string>())), result.ToString());
+        Assert.That(result.StdOut, Does.Contain("all checks passed"));
+    }
+
+    [Test]
+    public void It_finds_a_group_readable_key()
+    {
+        LoadRules();
+        var secret = _dir.Combine("profiles", "alice", "secret");
+        File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var result = Check();
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(Problems(result), Is.EqualTo(new[] { $"problem: unsafe permissions 0640 on {secret} (group or others may read or write it): run chmod 600 {secret}" }));
+    }
+
+    [Test]
+    public void It_finds_a_missing_LOG_rule()
+    {
+        var result = Check();
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(Problems(result), Is.EqualTo(new[] { "problem: no LOG rule with prefix \"knockknock: \" and TCP sequence logging for knock port 7000 (profile alice): see scripts/minimal-firewall.sh" }));
+    }
+
+    [Test]
+    public void It_finds_two_profiles_on_one_knock_port()
+    {
+        LoadRules();
+        Profile.Create(_dir.Combine("profiles", "bob"), 7001, PortSet.All, bindSource: false);
+        File.WriteAllText(_dir.Combine("profiles", "bob", "config"), "[profile]\nknock_port = 7000\n");
+        var result = Check();
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(Problems(result), Is.EqualTo(new[] { "problem: profiles 'alice' and 'bob' both use knock port 7000" }));
+    }
+
+    [Test]
+    public void It_finds_an_unreadable_log_source()
+    {
+        LoadRules();
+        var result = Check("--log-source", "file:/etc/passwd/kern.log");
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(Problems(result), Has.Length.EqualTo(1));
+        Assert.That(Problems(result)[0], Does.StartWith("problem: cannot read log source /etc/passwd/kern.log"));
+    }
+
+    [Test]
+    public void It_finds_a_log_file_the_dropped_user_cannot_reopen_after_rotation()
+    {
+        LoadRules();
+        var log = _dir.Combine("kern.log");
+        File.WriteAllText(log, "");
+        File.SetUnixFileMode(log, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var result = Check("--log-source", "file:" + log);
+        Assert.That(Problems(result), Has.Length.EqualTo(1));
+        Assert.That(Problems(result)[0], Does.Contain($"log file {log} is not readable by the daemon user"));
+    }
+}
