@@ -42,5 +42,10 @@ internal static class CommandLine
             error.WriteLine($"{commandName}: {e.Message}");
             return ExitCodes.Failure;
         }
+        catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException missing)
+        {
+            error.WriteLine($"{commandName}: broken installation: {missing.Message.Split('\n')[0]} (reinstall with scripts/install.sh)");
+            return ExitCodes.Failure;
+        }
     }
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the three KnockKnock commands as NativeAOT binaries and installs them:
-#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,libsodium.so}
+#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,libsodium.so,libMonoPosixHelper.so}
 #   PREFIX/bin/knockknock             -> ../lib/knockknock/knockknock
 #   PREFIX/bin/knockknock-daemon      -> ../lib/knockknock/knockknock-daemon
 #   PREFIX/bin/knockknock-genprofile  -> ../lib/knockknock/knockknock-daemon (picks its command by name)
-# libsodium (NSec's native half) ships beside the binaries, where the runtime looks for it.
+# libsodium (NSec's native half) and libMonoPosixHelper (Mono.Posix's, for getpwnam) ship beside
+# the binaries, where the runtime looks for them.
 # Usage: scripts/install.sh [--prefix DIR]     (default /usr/local)
 set -euo pipefail
 
@@ -34,7 +35,7 @@ publish KnockKnock.Daemon
 lib="$prefix/lib/knockknock"
 install -d -m 0755 "$prefix/bin" "$lib"
 install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$lib/"
-install -m 0644 "$build/out/libsodium.so" "$lib/"
+install -m 0644 "$build/out/libsodium.so" "$build/out/libMonoPosixHelper.so" "$lib/"
 ln -sfn ../lib/knockknock/knockknock "$prefix/bin/knockknock"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-daemon"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-genprofile"

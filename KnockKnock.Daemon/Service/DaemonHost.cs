@@ -131,11 +131,11 @@ internal sealed class DaemonHost
         finally
         {
             cancel.Cancel();
-            worker.Dispose();
-            source.Dispose();
-            profiles.Dispose();
-            File.Delete(Path.Combine(_config.StateDirectory, DaemonStatus.FileName));
-            pidFile?.Dispose();
+            CleanUp("stopping the worker", worker.Dispose);
+            CleanUp("closing the log source", source.Dispose);
+            CleanUp("closing the profiles", profiles.Dispose);
+            CleanUp("removing the status file", () => File.Delete(Path.Combine(_config.StateDirectory, DaemonStatus.FileName)));
+            CleanUp("removing the pidfile", () => pidFile?.Dispose());
         }
         return workerDied ? ExitCodes.Failure : ExitCodes.Ok;
 
@@ -143,6 +143,19 @@ internal sealed class DaemonHost
         {
             context.Cancel = true;
             cancel.Cancel();
+        }
+    }
+
+    /// <summary>Each shutdown step runs even when an earlier one failed; failures are logged, not thrown.</summary>
+    private void CleanUp(string what, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            _log.Error($"{what} failed: {e.Message}");
         }
     }
 
