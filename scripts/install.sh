@@ -6,20 +6,31 @@
 #   PREFIX/bin/knockknock-genprofile  -> ../lib/knockknock/knockknock-daemon (picks its command by name)
 # libsodium (NSec's native half) and libMonoPosixHelper (Mono.Posix's, for getpwnam) ship beside
 # the binaries, where the runtime looks for them.
-# Usage: scripts/install.sh [--prefix DIR]     (default /usr/local)
+# With --systemd (as root) it also installs scripts/knockknock-daemon.service into
+# /etc/systemd/system (ExecStart pointing at PREFIX), creates the `knockknock` system user and
+# /var/lib/knockknock when missing, and creates /etc/knockknock.d (config example, profiles/) only
+# when missing: an existing /etc/knockknock.d is never touched. It does not enable the service.
+# Usage: scripts/install.sh [--prefix DIR] [--systemd]     (default prefix /usr/local)
 set -euo pipefail
 
 prefix=/usr/local
+systemd=no
 while [ $# -gt 0 ]; do
     case "$1" in
+        --systemd) systemd=yes; shift ;;
         --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a directory" >&2; exit 2; }; prefix=$2; shift 2 ;;
         --prefix=*) prefix=${1#--prefix=}; shift ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$systemd" = yes ] && [ "$(id -u)" -ne 0 ]; then
+    echo "install.sh: --systemd needs root (it creates a system user and writes /etc)" >&2
+    exit 3
+fi
+prefix=$(mkdir -p "$prefix" && cd "$prefix" && pwd)
 command -v dotnet >/dev/null || { echo "install.sh: the .NET SDK (dotnet) is not installed" >&2; exit 1; }
 command -v clang-14 >/dev/null || { echo "install.sh: clang-14 is needed for NativeAOT: apt-get install -y clang-14" >&2; exit 1; }
 
@@ -40,3 +51,26 @@ ln -sfn ../lib/knockknock/knockknock "$prefix/bin/knockknock"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-daemon"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-genprofile"
 echo "installed knockknock, knockknock-daemon and knockknock-genprofile into $prefix/bin"
+
+if [ "$systemd" = yes ]; then
+    if ! getent passwd knockknock >/dev/null; then
+        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin knockknock
+        echo "created system user knockknock"
+    fi
+    if [ ! -d /var/lib/knockknock ]; then
+        install -d -m 0700 -o knockknock -g knockknock /var/lib/knockknock
+        echo "created /var/lib/knockknock"
+    fi
+    if [ -e /etc/knockknock.d ]; then
+        echo "left the existing /etc/knockknock.d untouched"
+    else
+        install -d -m 0755 /etc/knockknock.d
+        install -d -m 0700 /etc/knockknock.d/profiles
+        install -m 0644 "$root/profiles/config.example" /etc/knockknock.d/config
+        echo "created /etc/knockknock.d (config, profiles/)"
+    fi
+    sed "s|/usr/local/bin/knockknock-daemon|$prefix/bin/knockknock-daemon|" "$root/scripts/knockknock-daemon.service" \
+        > /etc/systemd/system/knockknock-daemon.service
+    chmod 0644 /etc/systemd/system/knockknock-daemon.service
+    echo "installed /etc/systemd/system/knockknock-daemon.service; next: knockknock-genprofile, the firewall, then systemctl daemon-reload && systemctl enable --now knockknock-daemon"
+fi

@@ -10,19 +10,47 @@ namespace KnockKnock.Daemon.Knocks;
 /// </summary>
 internal static class StateDirectory
 {
+    /// <summary>
+    /// Creates the directory for the daemon user, or takes over one that root made (a package or
+    /// systemd's ExecStartPre); refuses one that belongs to anybody else or that others may write.
+    /// </summary>
     public static void Prepare(string path, uint owner, uint group)
     {
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         if (!Directory.Exists(path))
         {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(path, Private);
             Chown(path, owner, group);
             return;
         }
-        var mode = File.GetUnixFileMode(path);
-        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        var current = OwnerOf(path);
+        if (current == 0 && owner != 0)
+        {
+            Chown(path, owner, group);
+            File.SetUnixFileMode(path, Private);
+        }
+        else if (current != owner)
+        {
+            throw KnockKnockException.Usage($"state directory {path} belongs to uid {current}, not to the daemon user (uid {owner}): run chown {owner} {path}");
+        }
+        if ((File.GetUnixFileMode(path) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
         {
             throw KnockKnockException.Usage($"unsafe permissions on state directory {path} (group or others may write): run chmod 700 {path}");
         }
+    }
+
+    private static unsafe uint OwnerOf(string path)
+    {
+        var bytes = Encoding.UTF8.GetBytes(path + "\0");
+        Interop.StatxBuffer st;
+        fixed (byte* p = bytes)
+        {
+            if (Interop.Statx(Interop.AT_FDCWD, p, 0, Interop.STATX_UID, &st) < 0)
+            {
+                throw Interop.ErrnoException("statx", path, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
+            }
+        }
+        return st.Uid;
     }
 
     public static unsafe void Chown(string path, uint owner, uint group)

@@ -90,7 +90,14 @@ internal sealed class DaemonHost
             {
                 lock (statusGate)
                 {
-                    Status(processor, profiles, worker, kind, startedAt).Write(_config.StateDirectory);
+                    try
+                    {
+                        Status(processor, profiles, worker, kind, startedAt).Write(_config.StateDirectory);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        _log.Error($"cannot write the status file: {e.Message}");
+                    }
                 }
             }
 
