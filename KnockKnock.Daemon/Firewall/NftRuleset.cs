@@ -78,6 +78,8 @@ internal static class NftRuleset
                     type filter hook input priority filter; policy drop;
                     iif "lo" accept
                     ct state established,related accept
+                    # IPv6 neighbour discovery (conntrack calls it invalid); without it IPv6 stops working
+                    icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-advert } accept
                     ct state invalid drop
                     # retransmitted SYNs of a connection a knock admitted
                     ct mark {{mark}} accept
