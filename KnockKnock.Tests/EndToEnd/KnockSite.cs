@@ -219,14 +219,27 @@ internal sealed class KnockSite : IDisposable
 
     public void Dispose()
     {
+        // Every item is released even if an earlier one throws: namespaces must never leak.
+        var errors = new List<Exception>();
         for (var i = _cleanup.Count - 1; i >= 0; i--)
         {
-            _cleanup[i].Dispose();
+            try
+            {
+                _cleanup[i].Dispose();
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+            {
+                errors.Add(e);
+            }
         }
         _cleanup.Clear();
         if (Directory is not null && System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        if (errors.Count > 0)
+        {
+            throw new AggregateException("clean-up of the end-to-end site failed", errors);
         }
     }
 }
