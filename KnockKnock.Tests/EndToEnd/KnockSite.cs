@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using KnockKnock.Crypto;
+using KnockKnock.Daemon.Firewall;
+using KnockKnock.Tests.Client;
+using KnockKnock.Tests.Support;
+
+namespace KnockKnock.Tests.EndToEnd;
+
+/// <summary>A client knock as it left: the fields printed by <c>-v</c> and when the client ran.</summary>
+internal sealed record SentKnock(Knock Knock, ushort KnockPort, long Started, long Finished, CommandResult Result);
+
+/// <summary>
+/// One protected server and one client, for end-to-end tests: a <see cref="TestNetwork"/>; in the
+/// server namespace a default-drop firewall of the chosen kind that LOGs (no rate limit) and drops
+/// SYNs to the knock ports, and echo listeners on the service ports; a config directory with
+/// <c>[main] delay</c> and the profiles; a state directory; the client's <c>cp -a</c> copies of the
+/// profiles. Everything lives under one scratch directory of mode 0755 (the daemon, dropped to
+/// nobody, must traverse to its state directory) and is removed on dispose.
+/// </summary>
+internal sealed class KnockSite : IDisposable
+{
+    public const int Service = 2222;
+    public const string Prefix = "knockknock: ";
+
+    private readonly List<IDisposable> _cleanup = [];
+    private readonly Dictionary<string, ushort> _knockPorts = [];
+
+    public KnockSite(string backend, int delaySeconds = 3, (string Name, string Allow)[]? profiles = null, int[]? services = null)
+    {
+        Root.Require();
+        Kind = backend switch
+        {
+            "nft" => FirewallKind.Nft,
+            "iptables" => FirewallKind.Iptables,
+            _ => throw new ArgumentException("nft or iptables", nameof(backend)),
+        };
+        Backend = backend;
+        DelaySeconds = delaySeconds;
+        // LOG lines from namespaces other than the initial one reach the kernel log only with this.
+        Command.Check("sysctl", "-q", "-w", "net.netfilter.nf_log_all_netns=1");
+        try
+        {
+            Directory = System.IO.Directory.CreateTempSubdirectory("kk-e2e-").FullName;
+            File.SetUnixFileMode(Directory, (UnixFileMode)0b111_101_101);
+            ConfigDirectory = Path.Combine(Directory, "config");
+            System.IO.Directory.CreateDirectory(Path.Combine(ConfigDirectory, "profiles"));
+            File.WriteAllText(Path.Combine(ConfigDirectory, "config"), $"[main]\ndelay = {delaySeconds}\n");
+            StateDirectory = Path.Combine(Directory, "state");
+            ClientDirectory = Path.Combine(Directory, "client");
+            System.IO.Directory.CreateDirectory(ClientDirectory, (UnixFileMode)0b111_000_000);
+            LogFile = Path.Combine(Directory, "kern.log");
+            File.WriteAllText(LogFile, "");
+            File.SetUnixFileMode(LogFile, (UnixFileMode)0b110_100_100);
+
+            var next = Random.Shared.Next(20000, 30000);
+            foreach (var (name, allow) in profiles ?? [("alpha", Service.ToString(CultureInfo.InvariantCulture))])
+            {
+                var knockPort = (ushort)next++;
+                var directory = Path.Combine(ConfigDirectory, "profiles", name);
+                Profile.Create(directory, knockPort, PortSet.Parse(allow), bindSource: false);
+                Command.Check("cp", "-a", directory, Path.Combine(ClientDirectory, name));
+                _knockPorts[name] = knockPort;
+            }
+
+            Net = new TestNetwork();
+            _cleanup.Add(Net);
+            LoadRuleset();
+            foreach (var port in services ?? [Service])
+            {
+                _cleanup.Add(NamespaceSockets.ListenEcho(Net.Server, port));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public string Backend { get; }
+
+    public FirewallKind Kind { get; }
+
+    public int DelaySeconds { get; }
+
+    public TestNetwork Net { get; } = null!;
+
+    public string Directory { get; } = null!;
+
+    public string ConfigDirectory { get; } = null!;
+
+    public string StateDirectory { get; } = null!;
+
+    public string ClientDirectory { get; } = null!;
+
+    /// <summary>The syslog file the daemon follows with <c>--log-source file:PATH</c>.</summary>
+    public string LogFile { get; } = null!;
+
+    public ushort KnockPort(string profile = "alpha") => _knockPorts[profile];
+
+    /// <summary>Starts the daemon in the server namespace and waits for its "started:" line.</summary>
+    public DaemonProcess StartDaemon(bool fileSource = false)
+    {
+        string[] args = ["--foreground", "--config-dir", ConfigDirectory, "--state-dir", StateDirectory, "--firewall", Backend];
+        var daemon = DaemonProcess.Start(Net.Server, fileSource ? [.. args, "--log-source", "file:" + LogFile] : args);
+        _cleanup.Add(daemon);
+        daemon.WaitUntilStarted();
+        return daemon;
+    }
+
+    /// <summary>Runs the real client in the client namespace with -v (and --dry-run if asked); asserts exit 0.</summary>
+    public SentKnock ClientKnock(int port, string profile = "alpha", bool dryRun = false)
+    {
+        string[] args = ["-p", port.ToString(CultureInfo.InvariantCulture), Net.ServerAddress, "--profile-dir", Path.Combine(ClientDirectory, profile), "-v"];
+        var started = Stopwatch.GetTimestamp();
+        var result = Net.Client.Run(Binaries.Client, dryRun ? [.. args, "--dry-run"] : args);
+        var finished = Stopwatch.GetTimestamp();
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Ok), result.ToString());
+        return new SentKnock(Knock.Parse(result.StdOut), KnockPort(profile), started, finished, result);
+    }
+
+    /// <summary>
+    /// Sends a SYN carrying <paramref name="fields"/> from source port <paramref name="sourcePort"/> to
+    /// <paramref name="knockPort"/> with hping3, from the client namespace (or <paramref name="from"/>).
+    /// </summary>
+    public void Resend(KnockFields fields, ushort sourcePort, ushort knockPort, NetworkNamespace? from = null, string? to = null)
+    {
+        var result = (from ?? Net.Client).Run(
+            "hping3", "-q", "-c", "1", "-S", "-p", Text(knockPort), "-s", Text(sourcePort), "-k",
+            "-M", Text(fields.Sequence), "-L", Text(fields.Acknowledgment), "-w", Text(fields.Window), "-N", Text(fields.Id),
+            to ?? Net.ServerAddress);
+        Assert.That(result.StdErr, Does.Not.Contain("rror"), result.ToString());
+    }
+
+    /// <summary>The firewall's current openings: nft set elements, or the iptables opening rules of the KNOCKKNOCK chain.</summary>
+    public IReadOnlyList<string> Openings()
+    {
+        if (Kind == FirewallKind.Nft)
+        {
+            var set = Net.Server.Exec("nft", "list", "set", "inet", "knockknock", "allowed");
+            var match = Regex.Match(set, @"elements\s*=\s*\{([^}]*)\}");
+            return match.Success
+                ? match.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                : [];
+        }
+        var chain = Net.Server.Run("iptables", "-w", "-S", FirewallCommands.IptablesChain);
+        return chain.ExitCode != 0 ? [] : chain.StdOut.Split('\n').Where(l => l.Contains("-j CONNMARK", StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>True when a connection from the client namespace to <paramref name="port"/> completes (it is closed at once).</summary>
+    public bool CanConnect(int port = Service, TimeSpan? timeout = null) => NamespaceSockets.CanConnect(Net.Client, Net.ServerAddress, port, timeout);
+
+    public bool TryConnect(out Socket? connection, int port = Service, TimeSpan? timeout = null)
+        => NamespaceSockets.TryConnect(Net.Client, Net.ServerAddress, port, out connection, timeout);
+
+    /// <summary>Whether a kernel LOG line is one of this site's knocks (prefix, our server as DST).</summary>
+    public bool IsOurLogLine(string line)
+        => line.StartsWith(Prefix, StringComparison.Ordinal) && line.Contains($" DST={Net.ServerAddress} ", StringComparison.Ordinal);
+
+    /// <summary>Waits for the kernel LOG line of a SYN from <paramref name="source"/>:<paramref name="sourcePort"/> to <paramref name="knockPort"/>.</summary>
+    public static string WaitForLogLine(KernelLogTail kernelLog, string source, ushort sourcePort, ushort knockPort)
+        => kernelLog.WaitFor(
+               line => line.StartsWith(Prefix, StringComparison.Ordinal)
+                   && line.Contains($" SRC={source} ", StringComparison.Ordinal)
+                   && line.Contains($" SPT={sourcePort} DPT={knockPort} ", StringComparison.Ordinal),
+               TimeSpan.FromSeconds(10))
+           ?? throw new AssertionException($"no LOG line from {source}:{sourcePort} to knock port {knockPort} reached /dev/kmsg within 10 s");
+
+    /// <summary>The knock fields of a LOG line.</summary>
+    public static KnockFields LoggedFields(string line) => new(
+        ushort.Parse(Field(line, "ID"), CultureInfo.InvariantCulture),
+        uint.Parse(Field(line, "SEQ"), CultureInfo.InvariantCulture),
+        uint.Parse(Field(line, "ACK"), CultureInfo.InvariantCulture),
+        ushort.Parse(Field(line, "WINDOW"), CultureInfo.InvariantCulture));
+
+    public static string Field(string line, string name)
+    {
+        var match = Regex.Match(line, $@"(?:^|\s){name}=(\S*)");
+        return match.Success ? match.Groups[1].Value : throw new AssertionException($"no {name}= in: {line}");
+    }
+
+    public static double Milliseconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+
+    public static void SleepUntil(long timestamp)
+    {
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
+        if (wait > TimeSpan.Zero)
+        {
+            Thread.Sleep(wait);
+        }
+    }
+
+    private static string Text<T>(T value) where T : IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
+
+    private void LoadRuleset()
+    {
+        var ports = _knockPorts.Values.ToList();
+        if (Kind == FirewallKind.Nft)
+        {
+            var file = Path.Combine(Directory, "ruleset.nft");
+            File.WriteAllText(file, NftRuleset.Text(ports, Prefix));
+            Net.Server.Exec("nft", "-f", file);
+            return;
+        }
+        // The same shape for iptables: policy drop, loopback and established traffic accepted, knock
+        // SYNs LOGged (no rate limit) and dropped by the policy. The worker adds its KNOCKKNOCK chain.
+        Net.Server.Exec("iptables", "-w", "-P", "INPUT", "DROP");
+        Net.Server.Exec("iptables", "-w", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
+        Net.Server.Exec("iptables", "-w", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
+        foreach (var port in ports)
+        {
+            Net.Server.Exec("iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", Text(port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN",
+                "-j", "LOG", "--log-prefix", Prefix, "--log-tcp-sequence");
+        }
+    }
+
+    public void Dispose()
+    {
+        // Every item is released even if an earlier one throws: namespaces must never leak.
+        var errors = new List<Exception>();
+        for (var i = _cleanup.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                _cleanup[i].Dispose();
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+            {
+                errors.Add(e);
+            }
+        }
+        _cleanup.Clear();
+        if (Directory is not null && System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        if (errors.Count > 0)
+        {
+            throw new AggregateException("clean-up of the end-to-end site failed", errors);
+        }
+    }
+}

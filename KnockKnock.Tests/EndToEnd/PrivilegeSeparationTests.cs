@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using KnockKnock.Tests.Support;
+
+namespace KnockKnock.Tests.EndToEnd;
+
+/// <summary>
+/// Invariants 2 and 5 on the running daemon, read from /proc and ss: after start-up every thread
+/// of the log-reading process runs as non-root with no capabilities and no_new_privs; the worker
+/// is the only root process of the two; neither has a listening socket (in the server namespace
+/// or the host) nor a packet socket. Unix listening sockets are checked in their own (ignored) test.
+/// </summary>
+[TestFixture("nft")]
+[TestFixture("iptables")]
+[Category("Root")]
+[NonParallelizable]
+public sealed partial class PrivilegeSeparationTests(string backend)
+{
+    [Test]
+    public void After_start_up_the_log_reader_is_unprivileged_the_worker_alone_is_root_and_no_network_socket_listens_or_captures()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend);
+        using var daemon = site.StartDaemon();
+        // One knock first: whatever the daemon opens to handle knocks exists by now.
+        site.ClientKnock(KnockSite.Service);
+        Assert.That(daemon.WaitForLine("accepted knock:", TimeSpan.FromSeconds(10)), Is.Not.Null, daemon.Output);
+        var pid = daemon.ProcessId;
+        var worker = daemon.WorkerProcessId;
+
+        var threads = Directory.GetDirectories($"/proc/{pid}/task");
+        Assert.That(threads, Is.Not.Empty);
+        foreach (var thread in threads)
+        {
+            var status = File.ReadAllText(Path.Combine(thread, "status"));
+            var where = $"daemon thread {Path.GetFileName(thread)}";
+            Assert.That(Ids(status, "Uid"), Has.None.EqualTo(0), $"{where}: real, effective, saved and fs uid");
+            Assert.That(Ids(status, "Gid"), Has.None.EqualTo(0), $"{where}: gids");
+            Assert.That(Ids(status, "Groups"), Has.None.EqualTo(0), $"{where}: supplementary groups");
+            Assert.That(Value(status, "CapEff"), Is.EqualTo("0000000000000000"), $"{where}: effective capabilities");
+            Assert.That(Value(status, "CapPrm"), Is.EqualTo("0000000000000000"), $"{where}: permitted capabilities");
+            Assert.That(Value(status, "CapAmb"), Is.EqualTo("0000000000000000"), $"{where}: ambient capabilities");
+            Assert.That(Value(status, "NoNewPrivs"), Is.EqualTo("1"), $"{where}: no_new_privs");
+        }
+
+        var workerStatus = File.ReadAllText($"/proc/{worker}/status");
+        Assert.That(Ids(workerStatus, "Uid")[1], Is.Zero, "the worker keeps root");
+        Assert.That(DaemonProcess.Children(pid), Is.EqualTo(new[] { worker }), "the worker is the daemon's only child process");
+
+        // No listening network socket (TCP, UDP, raw, packet), in the server namespace or the host.
+        AssertNotListening(site, daemon, ["-lnpt", "-lnpu", "-lnpw", "-lnp0"]);
+
+        // No packet socket: none of their socket inodes is in /proc/net/packet (their namespace's and the host's).
+        var packetInodes = PacketInodes($"/proc/{pid}/net/packet").Concat(PacketInodes("/proc/net/packet")).ToHashSet();
+        foreach (var process in new[] { pid, worker })
+        {
+            var sockets = SocketInodes(process);
+            Assert.That(sockets.Intersect(packetInodes), Is.Empty, $"pid {process} holds a packet socket");
+        }
+    }
+
+    [Test]
+    [Ignore("bug: the daemon (a plain .NET apphost) listens on the .NET diagnostics IPC socket /tmp/dotnet-diagnostic-PID-*-socket "
+        + "(root, 0600, created at start-up and left behind after SIGKILL; the worker, same executable, probably too), contrary to invariant 2; it serves EventPipe and dump commands to a process that "
+        + "holds the profile keys. Fix in the product: disable it (DOTNET_EnableDiagnostics=0 for the daemon and its worker, or a NativeAOT build without EventPipe)")]
+    public void Neither_the_daemon_nor_the_worker_listens_on_any_socket_not_even_a_Unix_one()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend);
+        using var daemon = site.StartDaemon();
+        AssertNotListening(site, daemon, ["-lnpx", "-lnpt", "-lnpu", "-lnpw", "-lnp0"]);
+    }
+
+    private static void AssertNotListening(KnockSite site, DaemonProcess daemon, string[] families)
+    {
+        string[] owners = [$"pid={daemon.ProcessId},", $"pid={daemon.WorkerProcessId},"];
+        foreach (var family in families)
+        {
+            var inNamespace = site.Net.Server.Run("ss", family).StdOut;
+            var onHost = Command.Run("ss", family).StdOut;
+            foreach (var owner in owners)
+            {
+                Assert.That(inNamespace, Does.Not.Contain(owner), $"ss {family} in the server namespace:\n{inNamespace}");
+                Assert.That(onHost, Does.Not.Contain(owner), $"ss {family} on the host:\n{onHost}");
+            }
+        }
+    }
+
+    private static string Value(string status, string key)
+        => Regex.Match(status, $@"^{key}:[ \t]*(.*)$", RegexOptions.Multiline) is { Success: true } m ? m.Groups[1].Value.Trim() : throw new AssertionException($"no {key}: in status");
+
+    private static int[] Ids(string status, string key)
+        => Value(status, key).Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+
+    /// <summary>Inodes of /proc/net/packet (the last column).</summary>
+    private static IEnumerable<string> PacketInodes(string path)
+        => File.ReadAllLines(path).Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(c => c.Length > 0).Select(c => c[^1]);
+
+    /// <summary>Inodes of the process's sockets, from its fd links ("socket:[INODE]").</summary>
+    private static HashSet<string> SocketInodes(int pid)
+    {
+        var inodes = new HashSet<string>();
+        foreach (var fd in Directory.GetFiles($"/proc/{pid}/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && SocketLink().Match(target) is { Success: true } m)
+                {
+                    inodes.Add(m.Groups[1].Value);
+                }
+            }
+            catch (IOException)
+            {
+                // closed meanwhile
+            }
+        }
+        return inodes;
+    }
+
+    [GeneratedRegex(@"^socket:\[(\d+)\]$")]
+    private static partial Regex SocketLink();
+}
