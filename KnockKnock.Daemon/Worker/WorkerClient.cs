@@ -67,6 +67,9 @@ internal sealed class WorkerClient : IDisposable
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            // A JIT build would otherwise open the .NET diagnostics socket (dumps, traces) in a
+            // root process; NativeAOT builds have none. Invariant 2: no listening socket.
+            info.Environment["DOTNET_EnableDiagnostics"] = "0";
             foreach (var arg in argv.AsSpan(1))
             {
                 info.ArgumentList.Add(arg);

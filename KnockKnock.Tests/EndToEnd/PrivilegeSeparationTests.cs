@@ -60,9 +60,6 @@ public sealed partial class PrivilegeSeparationTests(string backend)
     }
 
     [Test]
-    [Ignore("bug: the daemon (a plain .NET apphost) listens on the .NET diagnostics IPC socket /tmp/dotnet-diagnostic-PID-*-socket "
-        + "(root, 0600, created at start-up and left behind after SIGKILL; the worker, same executable, probably too), contrary to invariant 2; it serves EventPipe and dump commands to a process that "
-        + "holds the profile keys. Fix in the product: disable it (DOTNET_EnableDiagnostics=0 for the daemon and its worker, or a NativeAOT build without EventPipe)")]
     public void Neither_the_daemon_nor_the_worker_listens_on_any_socket_not_even_a_Unix_one()
     {
         Root.Require();

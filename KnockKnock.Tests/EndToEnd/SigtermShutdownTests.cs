@@ -13,9 +13,7 @@ namespace KnockKnock.Tests.EndToEnd;
 public sealed class SigtermShutdownTests(string backend)
 {
     [TestCase("file")]
-    [TestCase("kmsg", Ignore = "bug: KmsgSource.Wait reads a stale errno after poll(2) is interrupted by the signal (EINTR is reported as EAGAIN from the previous read), "
-        + "so SIGTERM makes the daemon exit 1 with 'poll(/dev/kmsg) failed: Resource temporarily unavailable (errno 11)' and no 'stopping:' line, "
-        + "or be killed by the re-raised SIGTERM (exit 143) when the exception unregisters the handler first")]
+    [TestCase("kmsg")]
     public void Sigterm_stops_the_daemon_with_exit_0_a_summary_and_no_opening_left(string source)
     {
         Root.Require();

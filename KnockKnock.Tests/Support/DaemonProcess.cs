@@ -57,7 +57,13 @@ internal sealed class DaemonProcess : IDisposable
 
     /// <summary>Starts the daemon in <paramref name="ns"/> with <paramref name="args"/> (no waiting).</summary>
     public static DaemonProcess Start(NetworkNamespace ns, IEnumerable<string> args)
-        => new(ns.Start(Binaries.Daemon, args));
+        => new(ns.Start(Binaries.Daemon, args, s_deployedEnvironment));
+
+    /// <summary>
+    /// The daemon as deployed: the installed NativeAOT build has no .NET diagnostics server; a JIT
+    /// build (tests run without KNOCKKNOCK_BIN_DIR) gets the setting the systemd unit also sets.
+    /// </summary>
+    private static readonly Dictionary<string, string> s_deployedEnvironment = new() { ["DOTNET_EnableDiagnostics"] = "0" };
 
     public int ProcessId => _process.Id;
 
