@@ -4,10 +4,18 @@ namespace KnockKnock.Daemon;
 
 internal static partial class Interop
 {
-    public const int LOCK_EX = 2;
-    public const int LOCK_NB = 4;
+    /// <summary>
+    /// fcntl(fd, F_SETLK, &amp;lock): a POSIX record lock. Used for the pidfile rather than flock(2)
+    /// because .NET's FileStream takes flock locks to emulate FileShare, so a flock'd pidfile would
+    /// make File.ReadAllText fail in any .NET program that reads it; the two lock kinds do not interact.
+    /// </summary>
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static unsafe partial int FcntlLock(int fd, int command, Tmds.Linux.flock* lockData);
 
-    /// <summary>flock(2), which Tmds.LibC lacks; errno captured by the marshaller.</summary>
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    public static partial int Flock(int fd, int operation);
+    /// <summary>Takes a write lock on the whole file without waiting; false when another process holds one.</summary>
+    public static unsafe bool TryLockWholeFile(int fd)
+    {
+        var whole = new Tmds.Linux.flock { l_type = (short)Tmds.Linux.LibC.F_WRLCK, l_whence = (short)Tmds.Linux.LibC.SEEK_SET };
+        return FcntlLock(fd, Tmds.Linux.LibC.F_SETLK, &whole) == 0;
+    }
 }

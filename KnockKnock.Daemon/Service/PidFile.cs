@@ -9,7 +9,7 @@ namespace KnockKnock.Daemon.Service;
 
 /// <summary>
 /// The background daemon's pidfile (default /run/knockknock/knockknock-daemon.pid). Held with an
-/// exclusive flock for the daemon's whole life, so a second instance refuses to start while the
+/// exclusive POSIX record lock for the daemon's whole life, so a second instance refuses to start while the
 /// first lives, and a stale file left by a killed daemon is simply taken over. Its directory
 /// belongs to the daemon user, so the unprivileged daemon can remove the file when it exits.
 /// </summary>
@@ -51,7 +51,7 @@ internal sealed class PidFile : IDisposable
             throw KnockKnockException.Failure($"cannot open pidfile {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Interop.Flock(fd, Interop.LOCK_EX | Interop.LOCK_NB) < 0)
+        if (!Interop.TryLockWholeFile(fd))
         {
             var other = new byte[16];
             int length;

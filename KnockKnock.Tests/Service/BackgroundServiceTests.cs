@@ -1,0 +1,113 @@
+using System.Globalization;
+using KnockKnock.Tests.EndToEnd;
+using KnockKnock.Tests.Support;
+
+namespace KnockKnock.Tests.Service;
+
+/// <summary>
+/// The daemon as a background service: it detaches (new session, pidfile), refuses a second
+/// instance, knocks work, `status` shows the opening with its time left, `flush` removes openings,
+/// and SIGTERM removes openings and pidfile.
+/// </summary>
+[TestFixture("nft")]
+[TestFixture("iptables")]
+[Category("Root")]
+[NonParallelizable]
+public sealed class BackgroundServiceTests(string backend)
+{
+    private static CommandResult StartInBackground(KnockSite site, string pidFile) =>
+        site.Net.Server.Run(Binaries.Daemon, "--config-dir", site.ConfigDirectory, "--state-dir", site.StateDirectory,
+            "--pidfile", pidFile, "--firewall", site.Backend);
+
+    private static CommandResult Status(KnockSite site) =>
+        Command.Run(Binaries.Daemon, "status", "--config-dir", site.ConfigDirectory, "--state-dir", site.StateDirectory);
+
+    private static int ReadPid(string pidFile) => int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
+
+    private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (condition())
+            {
+                return true;
+            }
+            Thread.Sleep(100);
+        }
+        return condition();
+    }
+
+    [Test]
+    public void The_daemon_detaches_serves_knocks_refuses_a_second_instance_and_cleans_up_on_SIGTERM()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend, delaySeconds: 20);
+        var pidFile = Path.Combine(site.Directory, "run", "knockknock-daemon.pid");
+        var start = StartInBackground(site, pidFile);
+        Assert.That(start.ExitCode, Is.EqualTo(0), start.ToString());
+        Assert.That(start.StdOut, Does.Contain("is running in the background"));
+        var pid = ReadPid(pidFile);
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            Assert.That(int.Parse(fields[3], CultureInfo.InvariantCulture), Is.EqualTo(pid), "the daemon leads its own session (setsid)");
+
+            var second = StartInBackground(site, pidFile);
+            Assert.That(second.ExitCode, Is.EqualTo(1));
+            Assert.That(second.StdErr, Does.Contain($"another knockknock-daemon is running (pid {pid}, pidfile {pidFile})"));
+
+            Assert.That(site.CanConnect(), Is.False, "closed before the knock");
+            site.ClientKnock(KnockSite.Service);
+            Assert.That(WaitUntil(() => site.Openings().Count == 1, TimeSpan.FromSeconds(5)), Is.True, "the knock opened");
+
+            var status = Status(site);
+            Assert.That(status.ExitCode, Is.EqualTo(0), status.ToString());
+            Assert.That(status.StdOut, Does.Contain($"knockknock-daemon is running: pid {pid}"));
+            Assert.That(status.StdOut, Does.Match($@"{site.Net.ClientAddress.Replace(".", "\\.", StringComparison.Ordinal)} -> port {KnockSite.Service} \(profile alpha\), (1[0-9]|20) s left"));
+            Assert.That(status.StdOut, Does.Contain("knocks since start: 1 accepted"));
+            Assert.That(status.StdOut, Does.Contain("alpha: knock port"));
+
+            Assert.That(Command.Run("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture)).ExitCode, Is.EqualTo(0));
+            Assert.That(WaitUntil(() => !File.Exists(pidFile), TimeSpan.FromSeconds(15)), Is.True, "pidfile removed");
+            Assert.That(site.Openings(), Is.Empty, "openings removed");
+            Assert.That(Status(site).StdOut.Trim(), Is.EqualTo("knockknock-daemon is not running"));
+        }
+        finally
+        {
+            if (Directory.Exists($"/proc/{pid}"))
+            {
+                Command.Run("kill", "-KILL", pid.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    [Test]
+    public void Flush_removes_the_running_daemons_openings_and_its_status_shows_none()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend, delaySeconds: 20);
+        using var daemon = site.StartDaemon();
+        site.ClientKnock(KnockSite.Service);
+        Assert.That(WaitUntil(() => site.Openings().Count == 1, TimeSpan.FromSeconds(5)), Is.True, "the knock opened");
+        var flush = Command.Run(Binaries.Daemon, "flush", "--config-dir", site.ConfigDirectory, "--state-dir", site.StateDirectory);
+        Assert.That(flush.ExitCode, Is.EqualTo(0), flush.ToString());
+        Assert.That(WaitUntil(() => site.Openings().Count == 0, TimeSpan.FromSeconds(5)), Is.True, "flushed");
+        Assert.That(WaitUntil(() => Status(site).StdOut.Contains("openings: none", StringComparison.Ordinal), TimeSpan.FromSeconds(5)), Is.True, Status(site).StdOut);
+        Assert.That(site.CanConnect(), Is.False);
+    }
+
+    [Test]
+    public void Start_up_errors_reach_the_terminal_as_one_line_and_a_non_zero_exit()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend);
+        File.SetUnixFileMode(Path.Combine(site.ConfigDirectory, "profiles", "alpha", "secret"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var pidFile = Path.Combine(site.Directory, "run", "knockknock-daemon.pid");
+        var start = StartInBackground(site, pidFile);
+        Assert.That(start.ExitCode, Is.EqualTo(2), start.ToString());
+        Assert.That(start.StdErr.TrimEnd().Split('\n'), Is.EqualTo(new[] { $"knockknock-daemon: unsafe permissions 0604 on {Path.Combine(site.ConfigDirectory, "profiles", "alpha", "secret")} (group or others may read or write it): run chmod 600 {Path.Combine(site.ConfigDirectory, "profiles", "alpha", "secret")}" }));
+        Assert.That(File.Exists(pidFile), Is.False);
+    }
+}
