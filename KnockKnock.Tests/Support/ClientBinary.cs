@@ -30,7 +30,8 @@ internal static class ClientBinary
         var directory = Environment.GetEnvironmentVariable("KNOCKKNOCK_BIN_DIR");
         if (!string.IsNullOrEmpty(directory))
         {
-            return Path;
+            // install.sh puts symlinks in bin/; the binary and its libraries live in lib/knockknock/.
+            return new FileInfo(Path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path;
         }
         lock (s_publishLock)
         {
