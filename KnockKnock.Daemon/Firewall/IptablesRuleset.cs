@@ -53,13 +53,13 @@ internal static class IptablesRuleset
         ArgumentNullException.ThrowIfNull(logPrefix);
         if (knockPorts.Count == 0 || knockPorts.Contains((ushort)0))
         {
-            ThrowHelper.ThrowArgument(nameof(knockPorts), "need at least one knock port, none of them 0");
+            throw new ArgumentException("need at least one knock port, none of them 0", nameof(knockPorts));
         }
         // No quote of either kind and no backslash: the text form single-quotes the prefix, and
         // iptables-save (which LogRuleCheck reads) double-quotes it.
         if (logPrefix.Length is 0 or > MaxPrefixLength || logPrefix.Any(c => c is < ' ' or > '~' or '"' or '\'' or '\\'))
         {
-            ThrowHelper.ThrowArgument(nameof(logPrefix), $"log prefix must be 1-{MaxPrefixLength} printable ASCII characters without quotes or backslashes");
+            throw new ArgumentException($"log prefix must be 1-{MaxPrefixLength} printable ASCII characters without quotes or backslashes", nameof(logPrefix));
         }
         List<string[]> commands =
         [
@@ -133,7 +133,7 @@ internal static class IptablesRuleset
         }
         if (word.Contains('\'', StringComparison.Ordinal) || word.Any(c => c is < ' ' or > '~'))
         {
-            ThrowHelper.ThrowArgument(nameof(word), "cannot quote a word with a single quote or a control character");
+            throw new ArgumentException("cannot quote a word with a single quote or a control character", nameof(word));
         }
         return "'" + word + "'";
     }

@@ -60,7 +60,7 @@ internal sealed unsafe class FileSource : ILogSource
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (path.Contains('\0', StringComparison.Ordinal))
         {
-            ThrowHelper.ThrowArgument(nameof(path), "The path contains a NUL character.");
+            throw new ArgumentException("The path contains a NUL character.", nameof(path));
         }
 
         _path = path;
@@ -105,7 +105,7 @@ internal sealed unsafe class FileSource : ILogSource
         ArgumentNullException.ThrowIfNull(handler);
         if (Interlocked.Exchange(ref _running, 1) != 0)
         {
-            ThrowHelper.ThrowInvalidOperation("The source is already running.");
+            throw new InvalidOperationException("The source is already running.");
         }
 
         try

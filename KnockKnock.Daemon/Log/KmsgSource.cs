@@ -86,7 +86,7 @@ internal sealed unsafe class KmsgSource : ILogSource
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (Interlocked.Exchange(ref _running, 1) != 0)
         {
-            ThrowHelper.ThrowInvalidOperation("The source is already running.");
+            throw new InvalidOperationException("The source is already running.");
         }
 
         bool addedRef = false;

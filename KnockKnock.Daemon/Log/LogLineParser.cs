@@ -51,14 +51,14 @@ internal sealed class LogLineParser
         ArgumentNullException.ThrowIfNull(prefix);
         if (prefix.Length is 0 or > MaxPrefixLength)
         {
-            ThrowHelper.ThrowArgument(nameof(prefix), $"The log prefix must be 1 to {MaxPrefixLength} characters long.");
+            throw new ArgumentException($"The log prefix must be 1 to {MaxPrefixLength} characters long.", nameof(prefix));
         }
 
         foreach (char c in prefix)
         {
             if (c is < ' ' or > '~')
             {
-                ThrowHelper.ThrowArgument(nameof(prefix), "The log prefix must be printable ASCII.");
+                throw new ArgumentException("The log prefix must be printable ASCII.", nameof(prefix));
             }
         }
 
