@@ -32,7 +32,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         _cleanup.Add(_net);
         _client = Parse(_net.ClientAddress);
         LoadDefaultDropRuleset();
-        _cleanup.Add(Listen(_net.Server, Port));
+        _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port));
     }
 
     [TearDown]
@@ -50,18 +50,18 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     [Test]
     public void One_knock_admits_one_connection_and_never_cuts_it()
     {
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "default drop before any knock");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "default drop before any knock");
         using var worker = StartWorker();
         Assert.That(worker.TryOpen(_client, Port, 3, out var error), Is.True, error);
         // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
         var opened = DateTime.UtcNow;
 
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out var first), Is.True, "the knocked connection");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var first), Is.True, "the knocked connection");
         using (first)
         {
-            Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a second connection on the same knock");
+            Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a second connection on the same knock");
             SleepUntil(opened.AddSeconds(4));
-            Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a new connection after the delay");
+            Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a new connection after the delay");
             // Established connections are never cut: the first one still works both ways.
             first!.Send("later\n"u8);
             var buffer = new byte[6];
@@ -75,12 +75,12 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     public void An_opening_admits_only_the_knocking_source_and_port()
     {
         var (peer, _, serverSide) = _net.AddPeer("pr");
-        _cleanup.Add(Listen(_net.Server, Port + 1));
+        _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port + 1));
         using var worker = StartWorker();
         Assert.That(worker.TryOpen(_client, Port, 10, out var error), Is.True, error);
-        Assert.That(TryConnect(peer, serverSide, Port, out _), Is.False, "another source");
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port + 1, out _), Is.False, "another port");
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True, "the knocked source and port");
+        Assert.That(NamespaceSockets.TryConnect(peer, serverSide, Port, out _), Is.False, "another source");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port + 1, out _), Is.False, "another port");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True, "the knocked source and port");
         s?.Dispose();
     }
 
@@ -100,7 +100,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         Assert.That(() => worker.TryOpen(_client, Port, 3, out _), Throws.InstanceOf<IOException>());
         worker.Dispose();
         SleepUntil(opened.AddSeconds(4));
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "expired with no process left");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "expired with no process left");
     }
 
     [Test]
@@ -119,7 +119,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         using var worker = StartWorker();
         Assert.That(worker.TryOpen(0xC6120909, 9, 1, out var error), Is.True, error); // a round trip: start-up is done
         Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
     }
 
     [Test]
@@ -140,7 +140,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         }
         Assert.That(worker.Exited.IsCompleted, Is.False);
         Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
         s?.Dispose();
     }
 
@@ -151,7 +151,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
         worker.Flush();
         Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
-        Assert.That(TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
     }
 
     [Test]
@@ -217,93 +217,6 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         if (wait > TimeSpan.Zero)
         {
             Thread.Sleep(wait);
-        }
-    }
-
-    /// <summary>A TCP socket created inside a namespace (setns on a throw-away thread; the socket keeps its namespace).</summary>
-    private static Socket SocketIn(NetworkNamespace ns)
-    {
-        Socket? socket = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var handle = File.OpenHandle($"/run/netns/{ns.Name}");
-                if (LibC.setns((int)handle.DangerousGetHandle(), LibC.CLONE_NEWNET) != 0)
-                {
-                    throw new IOException($"setns {ns.Name} failed, errno {LibC.errno}");
-                }
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            }
-            catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return socket ?? throw new InvalidOperationException("could not create a socket in " + ns.Name, failure);
-    }
-
-    /// <summary>An echo server on all addresses of the namespace, one connection at a time is enough here.</summary>
-    private static Socket Listen(NetworkNamespace ns, int port)
-    {
-        var listener = SocketIn(ns);
-        listener.Bind(new IPEndPoint(IPAddress.Any, port));
-        listener.Listen(16);
-        _ = Task.Run(async () =>
-        {
-            while (true)
-            {
-                Socket connection;
-                try
-                {
-                    connection = await listener.AcceptAsync().ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
-                _ = Task.Run(async () =>
-                {
-                    using (connection)
-                    {
-                        var buffer = new byte[256];
-                        try
-                        {
-                            int n;
-                            while ((n = await connection.ReceiveAsync(buffer).ConfigureAwait(false)) > 0)
-                            {
-                                await connection.SendAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-                            }
-                        }
-                        catch (SocketException)
-                        {
-                        }
-                    }
-                });
-            }
-        });
-        return listener;
-    }
-
-    /// <summary>True when the TCP handshake completes within 1.5 s (a dropped SYN never does).</summary>
-    private static bool TryConnect(NetworkNamespace from, string address, int port, out Socket? connected)
-    {
-        var socket = SocketIn(from);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
-        try
-        {
-            socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(address), port), timeout.Token).AsTask().GetAwaiter().GetResult();
-            connected = socket;
-            return true;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException)
-        {
-            socket.Dispose();
-            connected = null;
-            return false;
         }
     }
 }
