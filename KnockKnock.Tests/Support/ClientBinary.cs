@@ -38,6 +38,7 @@ internal static class ClientBinary
             if (s_nativeAot is null)
             {
                 var output = Directory.CreateTempSubdirectory("kk-client-aot-").FullName;
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(output, recursive: true);
                 var project = System.IO.Path.Combine(RepositoryRoot(), "KnockKnock.Client", "KnockKnock.Client.csproj");
                 var result = Command.Run(
                     "dotnet",
