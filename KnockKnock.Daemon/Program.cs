@@ -1,5 +1,4 @@
 using KnockKnock.Daemon.GenProfile;
-using KnockKnock.Daemon.Privileges;
 using KnockKnock.Daemon.Service;
 using KnockKnock.Daemon.Worker;
 
@@ -13,14 +12,10 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        // Hidden modes, before any CLI parsing: the root worker and the privilege-drop self-check.
+        // The hidden worker mode, before any CLI parsing.
         if (args is [WorkerMain.Mode, .. var workerArgs])
         {
             return WorkerMain.Run(workerArgs);
-        }
-        if (args is [PrivilegeDropCheck.Mode, .. var checkArgs])
-        {
-            return PrivilegeDropCheck.Run(checkArgs);
         }
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
         if (invokedAs == GenProfileCommand.CommandName || (args.Length > 0 && args[0] == "genprofile"))
