@@ -154,6 +154,17 @@ internal sealed class DaemonProcess : IDisposable
         }
     }
 
+    /// <summary>Waits for the daemon to exit by itself; returns its exit code.</summary>
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            throw new TimeoutException($"the daemon (pid {ProcessId}) did not exit within {timeout}:\n{Output}");
+        }
+        _process.WaitForExit(); // drains the redirected output
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGTERM by PID; waits for the exit and returns its code.</summary>
     public int Stop(TimeSpan? timeout = null)
     {
