@@ -24,6 +24,16 @@ public sealed class BackgroundServiceTests(string backend)
 
     private static int ReadPid(string pidFile) => int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
 
+    /// <summary>The pid in the launcher's "knockknock-daemon is running in the background (pid N)" line.</summary>
+    internal static int LaunchedPid(CommandResult start)
+    {
+        const string Marker = "in the background (pid ";
+        var at = start.StdOut.IndexOf(Marker, StringComparison.Ordinal);
+        Assert.That(at, Is.GreaterThanOrEqualTo(0), start.ToString());
+        var digits = start.StdOut[(at + Marker.Length)..].TakeWhile(char.IsAsciiDigit).ToArray();
+        return int.Parse(new string(digits), CultureInfo.InvariantCulture);
+    }
+
     private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -46,10 +56,11 @@ public sealed class BackgroundServiceTests(string backend)
         var pidFile = Path.Combine(site.Directory, "run", "knockknock-daemon.pid");
         var start = StartInBackground(site, pidFile);
         Assert.That(start.ExitCode, Is.EqualTo(0), start.ToString());
-        Assert.That(start.StdOut, Does.Contain("is running in the background"));
-        var pid = ReadPid(pidFile);
+        // The launcher names the pid: known even if the pidfile were wrong, so the finally can end it.
+        var pid = LaunchedPid(start);
         try
         {
+            Assert.That(ReadPid(pidFile), Is.EqualTo(pid), "the pidfile holds the daemon's pid");
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             Assert.That(int.Parse(fields[3], CultureInfo.InvariantCulture), Is.EqualTo(pid), "the daemon leads its own session (setsid)");
