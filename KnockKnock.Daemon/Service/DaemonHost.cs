@@ -158,7 +158,8 @@ internal sealed class DaemonHost
             if (Volatile.Read(ref reloading) && !workerDied)
             {
                 // On failure the Dispose below stops the worker the usual way, removing the openings.
-                CleanUp("detaching the worker (openings kept)", worker.Detach);
+                CleanUp("detaching the worker (openings kept)", () =>
+                    _log.Info($"the firewall worker (pid {worker.ProcessId}) detached and exited with code {worker.Detach()}; openings kept"));
             }
             CleanUp("stopping the worker", worker.Dispose);
             CleanUp("closing the log source", source.Dispose);

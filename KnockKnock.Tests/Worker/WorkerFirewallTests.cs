@@ -199,7 +199,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     {
         var worker = StartWorker();
         Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
-        worker.Detach();
+        Assert.That(worker.Detach(), Is.Zero);
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)) && worker.Exited.Result == 0, Is.True);
         worker.Dispose();
         Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the opening outlives the worker");
