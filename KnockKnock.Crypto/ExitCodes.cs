@@ -14,4 +14,11 @@ public static class ExitCodes
 
     /// <summary>The command lacks a privilege it needs (root, CAP_NET_RAW).</summary>
     public const int NoPrivilege = 3;
+
+    /// <summary>
+    /// The daemon (--foreground) exits with this on SIGHUP: it cannot re-read its root-only profiles
+    /// after the privilege drop, so a reload is a restart, and the systemd unit restarts on this code
+    /// (RestartForceExitStatus=75). Openings are kept across it. 75 is sysexits.h's EX_TEMPFAIL.
+    /// </summary>
+    public const int Reload = 75;
 }

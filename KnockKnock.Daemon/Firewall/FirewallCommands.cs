@@ -39,14 +39,17 @@ internal static class FirewallCommands
     public static string[] NftDeleteElement(NftSet set, uint source, ushort port)
         => [NftPath, "delete", "element", set.Family, set.Table, set.Set, "{", FormatAddress(source), ".", Port(port), "}"];
 
-    /// <summary><c>nft flush set inet knockknock allowed</c>: removes every opening (start, flush, exit).</summary>
     /// <summary>The whole nftables ruleset, to check that knock ports are LOGged.</summary>
     public static string[] NftListRuleset() => [NftPath, "list", "ruleset"];
 
     /// <summary>The iptables filter table as iptables-save prints it, to check that knock ports are LOGged.</summary>
     public static string[] IptablesSaveFilter() => [IptablesSavePath, "-t", "filter"];
 
+    /// <summary><c>nft flush set inet knockknock allowed</c>: removes every opening (flush, exit).</summary>
     public static string[] NftFlushSet(NftSet set) => [NftPath, "flush", "set", set.Family, set.Table, set.Set];
+
+    /// <summary><c>nft list set inet knockknock allowed</c>: fails when the set does not exist (checked at start).</summary>
+    public static string[] NftListSet(NftSet set) => [NftPath, "list", "set", set.Family, set.Table, set.Set];
 
     // ---- iptables ----
 
@@ -55,6 +58,15 @@ internal static class FirewallCommands
 
     /// <summary><c>iptables -w -F KNOCKKNOCK</c>: removes every opening and the static accept rule.</summary>
     public static string[] IptablesFlushChain() => [IptablesPath, "-w", "-F", IptablesChain];
+
+    /// <summary><c>iptables -w -S KNOCKKNOCK</c>: the chain's rules, one <c>-A</c> line each, read at start.</summary>
+    public static string[] IptablesListChain() => [IptablesPath, "-w", "-S", IptablesChain];
+
+    /// <summary><c>iptables -w -D KNOCKKNOCK -m connmark --mark 0x4b4b0001 -j ACCEPT</c>: deletes one copy of the accept rule.</summary>
+    public static string[] IptablesDeleteAdmitted() => [IptablesPath, "-w", "-D", IptablesChain, .. AdmittedSpec];
+
+    /// <summary>The accept rule as <c>iptables -S</c> prints it.</summary>
+    public static string IptablesAdmittedLine => string.Join(' ', ["-A", IptablesChain, .. AdmittedSpec]);
 
     /// <summary><c>iptables -w -C INPUT -j KNOCKKNOCK</c>: exit 0 when the jump exists.</summary>
     public static string[] IptablesCheckJump() => [IptablesPath, "-w", "-C", "INPUT", "-j", IptablesChain];
@@ -67,7 +79,9 @@ internal static class FirewallCommands
     /// the chain; accepts the SYN an opening rule just marked and its retransmissions.
     /// </summary>
     public static string[] IptablesAcceptAdmitted()
-        => [IptablesPath, "-w", "-A", IptablesChain, "-m", "connmark", "--mark", Mark, "-j", "ACCEPT"];
+        => [IptablesPath, "-w", "-A", IptablesChain, .. AdmittedSpec];
+
+    private static string[] AdmittedSpec => ["-m", "connmark", "--mark", Mark, "-j", "ACCEPT"];
 
     /// <summary><c>iptables -w -I KNOCKKNOCK 1 SPEC</c>, SPEC as in <see cref="IptablesOpeningSpec"/>.</summary>
     public static string[] IptablesInsertOpening(uint source, ushort port, DateTimeOffset until)

@@ -48,7 +48,7 @@ internal static class DaemonCommand
             LogSourceOption.ParseFilePath(config.LogSource);
             if (parse.GetValue(foreground))
             {
-                return new DaemonHost(config, DaemonLog.ToWriter(error), parse.GetValue(pidFile)).Run();
+                return new DaemonHost(config, DaemonLog.ToWriter(error), parse.GetValue(pidFile), reloadByExit: true).Run();
             }
             if (!backgroundChild)
             {

@@ -14,8 +14,11 @@ namespace KnockKnock.Daemon.Service;
 /// prepare the state directory, open the log source, start the root worker; then drop to the
 /// daemon user and read the log until SIGTERM/SIGINT (exit 0, worker removes all openings) or the
 /// worker dies (exit 1). SIGUSR1 flushes all openings (`knockknock-daemon flush`). SIGHUP cannot
-/// reload: the profiles are root-only and this process has dropped root, so a restart is the
-/// reload (README, "Reloading").
+/// reload in place: the profiles are root-only and this process has dropped root, so a restart is
+/// the reload (README, "Reloading"). Under a service manager (--foreground) SIGHUP detaches the
+/// worker (openings kept, the kernel expires them) and exits <see cref="ExitCodes.Reload"/>, which
+/// the systemd unit restarts at once; in the background mode nobody would restart it, so SIGHUP
+/// only logs a warning there.
 /// </summary>
 internal sealed class DaemonHost
 {
@@ -26,15 +29,19 @@ internal sealed class DaemonHost
     private readonly DaemonLog _log;
     private readonly string? _pidFilePath;
     private readonly Action? _onStarted;
+    private readonly bool _reloadByExit;
 
     /// <param name="pidFilePath">The pidfile to hold, or null for none.</param>
     /// <param name="onStarted">Called once the daemon runs unprivileged (the background child detaches then).</param>
-    public DaemonHost(DaemonConfig config, DaemonLog log, string? pidFilePath = null, Action? onStarted = null)
+    /// <param name="reloadByExit">True under a service manager that restarts the daemon on exit code
+    /// <see cref="ExitCodes.Reload"/> (--foreground): SIGHUP then exits with it, keeping the openings.</param>
+    public DaemonHost(DaemonConfig config, DaemonLog log, string? pidFilePath = null, Action? onStarted = null, bool reloadByExit = false)
     {
         _config = config;
         _log = log;
         _pidFilePath = pidFilePath;
         _onStarted = onStarted;
+        _reloadByExit = reloadByExit;
     }
 
     private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, FirewallKind Kind, PidFile? PidFile);
@@ -79,6 +86,7 @@ internal sealed class DaemonHost
         var (profiles, source, worker, kind, pidFile) = StartAsRoot();
         using var cancel = new CancellationTokenSource();
         var workerDied = false;
+        var reloading = false;
         var startedAt = DateTimeOffset.UtcNow;
         try
         {
@@ -108,7 +116,15 @@ internal sealed class DaemonHost
             using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;
-                _log.Warning("SIGHUP: cannot reload, the profiles are root-only and this process dropped root; restart the daemon to reload (systemctl restart knockknock-daemon)");
+                if (!_reloadByExit)
+                {
+                    _log.Warning("SIGHUP: cannot reload, the profiles are root-only and this process dropped root; restart the daemon to reload (systemctl restart knockknock-daemon)");
+                    return;
+                }
+                _log.Info($"SIGHUP: reloading by restart: the profiles are root-only and this process dropped root; openings are kept, exiting with code {ExitCodes.Reload} so the service manager starts a fresh daemon");
+                // Set before the cancel: the worker's exit after detach is then no crash.
+                Volatile.Write(ref reloading, true);
+                cancel.Cancel();
             });
             using var flush = PosixSignalRegistration.Create(SigUsr1, context =>
             {
@@ -133,18 +149,25 @@ internal sealed class DaemonHost
                 + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
             _onStarted?.Invoke();
             source.Run(processor.Process, cancel.Token);
-            _log.Info($"stopping: {processor.Statistics.Accepted} knock(s) accepted, {processor.Statistics.Rejected} rejected; removing all openings");
+            _log.Info($"stopping: {processor.Statistics.Accepted} knock(s) accepted, {processor.Statistics.Rejected} rejected; "
+                + (Volatile.Read(ref reloading) && !workerDied ? "keeping the openings" : "removing all openings"));
         }
         finally
         {
             cancel.Cancel();
+            if (Volatile.Read(ref reloading) && !workerDied)
+            {
+                // On failure the Dispose below stops the worker the usual way, removing the openings.
+                CleanUp("detaching the worker (openings kept)", () =>
+                    _log.Info($"the firewall worker (pid {worker.ProcessId}) detached and exited with code {worker.Detach()}; openings kept"));
+            }
             CleanUp("stopping the worker", worker.Dispose);
             CleanUp("closing the log source", source.Dispose);
             CleanUp("closing the profiles", profiles.Dispose);
             CleanUp("removing the status file", () => File.Delete(Path.Combine(_config.StateDirectory, DaemonStatus.FileName)));
             CleanUp("removing the pidfile", () => pidFile?.Dispose());
         }
-        return workerDied ? ExitCodes.Failure : ExitCodes.Ok;
+        return workerDied ? ExitCodes.Failure : Volatile.Read(ref reloading) ? ExitCodes.Reload : ExitCodes.Ok;
 
         void Stop(PosixSignalContext context)
         {

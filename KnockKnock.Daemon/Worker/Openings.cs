@@ -13,6 +13,7 @@ internal sealed class Openings(FirewallBackend backend)
 
     public bool TryHandle(WorkerRequest request, out string error)
     {
+        System.Diagnostics.Debug.Assert(request.Kind != WorkerRequestKind.Detach, "the serve loop handles detach");
         if (request.Kind == WorkerRequestKind.Flush)
         {
             try
@@ -41,10 +42,37 @@ internal sealed class Openings(FirewallBackend backend)
             {
                 return false;
             }
-            var timer = new Timer(_ => Expire(key, opening));
-            _active[key] = (opening, timer);
-            timer.Change(TimeSpan.FromSeconds(request.Seconds), Timeout.InfiniteTimeSpan);
+            Arm(opening, TimeSpan.FromSeconds(request.Seconds));
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Start-up: keeps the openings an earlier worker left that are still valid (re-arming their
+    /// timers) and removes the expired ones; throws if the firewall is not usable.
+    /// </summary>
+    public void Resume(List<string> notes)
+    {
+        lock (_gate)
+        {
+            var now = DateTimeOffset.UtcNow;
+            foreach (var opening in backend.Resume(now, notes))
+            {
+                Arm(opening, opening.Until - now);
+            }
+        }
+    }
+
+    /// <summary>Forgets every opening without touching the firewall: the kernel expires them (detach).</summary>
+    public void Detach()
+    {
+        lock (_gate)
+        {
+            foreach (var (_, timer) in _active.Values)
+            {
+                timer.Dispose();
+            }
+            _active.Clear();
         }
     }
 
@@ -60,6 +88,14 @@ internal sealed class Openings(FirewallBackend backend)
             _active.Clear();
             backend.Reset();
         }
+    }
+
+    private void Arm(Opening opening, TimeSpan delay)
+    {
+        var key = (opening.Source, opening.Port);
+        var timer = new Timer(_ => Expire(key, opening));
+        _active[key] = (opening, timer);
+        timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     private void Expire((uint, ushort) key, Opening opening)

@@ -122,6 +122,24 @@ internal sealed class WorkerClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Asks the worker to exit 0 keeping every opening (the kernel expires them), for a reload by
+    /// restart; waits for the exit (up to 30 s) and returns its exit code. Throws if the worker
+    /// refused or is gone; then <see cref="Dispose"/> still stops it the usual way (removing the openings).
+    /// </summary>
+    public int Detach()
+    {
+        if (!TryExchange(WorkerRequest.Detach.Encode(), out var error))
+        {
+            throw new InvalidOperationException("worker detach failed: " + error);
+        }
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            throw new InvalidOperationException("the worker did not exit after detach");
+        }
+        return _process.ExitCode;
+    }
+
     /// <summary>Sends any bytes and returns the raw reply; for tests of the worker's validation.</summary>
     internal string Exchange(ReadOnlySpan<byte> message)
     {

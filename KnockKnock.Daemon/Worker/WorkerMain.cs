@@ -10,8 +10,10 @@ namespace KnockKnock.Daemon.Worker;
 /// The root worker: the only process that keeps root after start-up, so it does one job. It reads
 /// requests from its end of a socketpair (an inherited descriptor; see <see cref="WorkerClient"/>),
 /// validates each one again, runs a fixed firewall argv, answers <c>ok</c> or <c>error TEXT</c>,
-/// and closes each opening when its delay ends. On end of stream or SIGTERM it removes every
-/// opening and exits 0. No crypto, no profiles, no log parsing here (a test checks).
+/// and closes each opening when its delay ends. At start it keeps the openings an earlier worker
+/// left that are still valid and removes the expired ones. On end of stream or SIGTERM it removes
+/// every opening and exits 0; on <c>detach</c> it answers <c>ok</c> and exits 0 keeping them (the
+/// kernel expires them: nft element timeouts, iptables --datestop). No crypto, no profiles, no log parsing here (a test checks).
 /// </summary>
 /// <remarks>
 /// Arguments after the mode: <c>FD PARENT_PID nft [FAMILY TABLE SET]</c> or <c>FD PARENT_PID iptables</c>.
@@ -42,14 +44,19 @@ internal static class WorkerMain
         // The firewall tools must not inherit the request channel.
         Interop.SetCloseOnExec(socket, closeOnExec: true);
         var worker = new Openings(FirewallBackend.Create(kind, nftSet, runner));
+        var notes = new List<string>();
         try
         {
-            worker.Reset();
+            worker.Resume(notes);
         }
         catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"knockknock worker: cannot remove leftovers: {e.Message}");
+            Console.Error.WriteLine($"knockknock worker: cannot set up the firewall or remove expired leftovers: {e.Message}");
             return 1;
+        }
+        foreach (var note in notes)
+        {
+            Console.Error.WriteLine($"knockknock worker: {OneLine(note)}");
         }
         // SIGTERM (or the parent's death) ends the read loop below like end of stream does.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -57,7 +64,11 @@ internal static class WorkerMain
             context.Cancel = true;
             Interop.Shutdown(socket);
         });
-        Serve(socket, worker);
+        if (Serve(socket, worker))
+        {
+            worker.Detach();
+            return 0;
+        }
         try
         {
             worker.Reset();
@@ -70,7 +81,8 @@ internal static class WorkerMain
         return 0;
     }
 
-    private static void Serve(FileDescriptorHandle socket, Openings worker)
+    /// <summary>Answers requests until end of stream (false) or a detach that was answered (true).</summary>
+    private static bool Serve(FileDescriptorHandle socket, Openings worker)
     {
         var buffer = new byte[WorkerRequest.MaxLength + 1];
         while (true)
@@ -79,10 +91,12 @@ internal static class WorkerMain
             // A zero-length message also reads as 0; only a hang-up ends the loop.
             if (length == 0 && Interop.IsHungUp(socket))
             {
-                return;
+                return false;
             }
+            var detach = false;
             var reply = length > WorkerRequest.MaxLength ? "error too long"
                 : !WorkerRequest.TryParse(buffer.AsSpan(0, length), out var request, out var error) ? "error " + error
+                : (detach = request.Kind == WorkerRequestKind.Detach) ? "ok"
                 : worker.TryHandle(request, out error) ? "ok" : "error " + OneLine(error);
             try
             {
@@ -90,7 +104,11 @@ internal static class WorkerMain
             }
             catch (IOException)
             {
-                return; // the daemon went away between request and reply
+                return false; // the daemon went away between request and reply: remove everything
+            }
+            if (detach)
+            {
+                return true;
             }
         }
     }

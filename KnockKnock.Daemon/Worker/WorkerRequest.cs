@@ -8,12 +8,14 @@ internal enum WorkerRequestKind
 {
     Open,
     Flush,
+    Detach,
 }
 
 /// <summary>
 /// One request to the root worker, one SOCK_SEQPACKET message of ASCII, no terminator:
 /// <c>open A.B.C.D PORT SECONDS</c> (dotted-quad IPv4 without leading zeros, port 1-65535,
-/// seconds 1-3600, single spaces) or <c>flush</c>. Replies are <c>ok</c> or <c>error TEXT</c>.
+/// seconds 1-3600, single spaces), <c>flush</c> (remove every opening) or <c>detach</c> (answer, then
+/// exit 0 keeping the openings: the kernel expires them; a reload by restart uses it). Replies are <c>ok</c> or <c>error TEXT</c>.
 /// The worker re-validates every message with <see cref="TryParse"/>: it trusts nothing it reads.
 /// </summary>
 internal readonly record struct WorkerRequest
@@ -31,6 +33,8 @@ internal readonly record struct WorkerRequest
 
     public static WorkerRequest Flush { get; } = new(WorkerRequestKind.Flush, 0, 0, 0);
 
+    public static WorkerRequest Detach { get; } = new(WorkerRequestKind.Detach, 0, 0, 0);
+
     public static WorkerRequest Open(uint source, ushort port, int seconds)
     {
         ArgumentOutOfRangeException.ThrowIfZero(port);
@@ -39,8 +43,12 @@ internal readonly record struct WorkerRequest
         return new(WorkerRequestKind.Open, source, port, seconds);
     }
 
-    public byte[] Encode() => Encoding.ASCII.GetBytes(Kind == WorkerRequestKind.Flush ? "flush"
-        : string.Create(CultureInfo.InvariantCulture, $"open {FirewallCommands.FormatAddress(Source)} {Port} {Seconds}"));
+    public byte[] Encode() => Encoding.ASCII.GetBytes(Kind switch
+    {
+        WorkerRequestKind.Flush => "flush",
+        WorkerRequestKind.Detach => "detach",
+        _ => string.Create(CultureInfo.InvariantCulture, $"open {FirewallCommands.FormatAddress(Source)} {Port} {Seconds}"),
+    });
 
     public static bool TryParse(ReadOnlySpan<byte> message, out WorkerRequest request, out string error)
     {
@@ -60,9 +68,9 @@ internal readonly record struct WorkerRequest
         }
         // Only printable ASCII is left, so this decoding is exact.
         var parts = Encoding.ASCII.GetString(message).Split(' ');
-        if (parts is ["flush"])
+        if (parts is ["flush"] or ["detach"])
         {
-            request = Flush;
+            request = parts[0] == "flush" ? Flush : Detach;
             error = "";
             return true;
         }
@@ -92,7 +100,7 @@ internal readonly record struct WorkerRequest
     }
 
     /// <summary>Exactly four decimal octets 0-255, no leading zeros, no other characters.</summary>
-    private static bool TryParseAddress(string text, out uint address)
+    internal static bool TryParseAddress(string text, out uint address)
     {
         address = 0;
         var octets = text.Split('.');
@@ -112,7 +120,7 @@ internal readonly record struct WorkerRequest
     }
 
     /// <summary>1-5 ASCII digits, no sign, no leading zero (but "0" itself), at most <paramref name="max"/>.</summary>
-    private static bool TryParseNumber(string text, int max, out int value)
+    internal static bool TryParseNumber(string text, int max, out int value)
     {
         value = 0;
         if (text.Length is 0 or > 5 || (text.Length > 1 && text[0] == '0'))

@@ -46,7 +46,7 @@ public sealed class CrashRecoveryTests(string backend)
         {
             Thread.Sleep(100);
         }
-        Assert.That(site.Openings(), Is.Empty, "the restarted worker removed the leftover");
+        Assert.That(site.Openings(), Is.Empty, "the restarted worker removed the expired leftover (live ones are kept: ReloadTests)");
         site.Resend(sent.Knock.Fields, sent.Knock.SourcePort, knockPort);
         var replayed = KnockSite.WaitForLogLine(kernelLog, site.Net.ClientAddress, sent.Knock.SourcePort, knockPort);
         Assert.That(KnockSite.LoggedFields(replayed), Is.EqualTo(sent.Knock.Fields));

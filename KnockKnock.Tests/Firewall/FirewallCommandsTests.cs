@@ -31,6 +31,10 @@ public sealed class FirewallCommandsTests
         {
             "/usr/sbin/nft", "flush", "set", "ip", "filter", "knocked",
         }));
+        Assert.That(FirewallCommands.NftListSet(new NftSet("ip", "filter", "knocked")), Is.EqualTo(new[]
+        {
+            "/usr/sbin/nft", "list", "set", "ip", "filter", "knocked",
+        }));
     }
 
     [Test]
@@ -54,6 +58,12 @@ public sealed class FirewallCommandsTests
         {
             "/usr/sbin/iptables", "-w", "-A", "KNOCKKNOCK", "-m", "connmark", "--mark", "0x4b4b0001", "-j", "ACCEPT",
         }));
+        Assert.That(FirewallCommands.IptablesDeleteAdmitted(), Is.EqualTo(new[]
+        {
+            "/usr/sbin/iptables", "-w", "-D", "KNOCKKNOCK", "-m", "connmark", "--mark", "0x4b4b0001", "-j", "ACCEPT",
+        }));
+        Assert.That(FirewallCommands.IptablesListChain(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-S", "KNOCKKNOCK" }));
+        Assert.That(FirewallCommands.IptablesAdmittedLine, Is.EqualTo("-A KNOCKKNOCK -m connmark --mark 0x4b4b0001 -j ACCEPT"));
     }
 
     [Test]

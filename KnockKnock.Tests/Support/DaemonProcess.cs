@@ -166,16 +166,19 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     /// <summary>SIGTERM by PID; waits for the exit and returns its code.</summary>
-    public int Stop(TimeSpan? timeout = null)
+    public int Stop(TimeSpan? timeout = null) => Signal(LibC.SIGTERM, "TERM", timeout);
+
+    /// <summary>Sends <paramref name="signal"/> by PID; waits for the exit and returns its code.</summary>
+    public int Signal(int signal, string name, TimeSpan? timeout = null)
     {
         _ = WorkerProcessId; // known before the daemon goes, for Dispose's check
-        if (LibC.kill(ProcessId, LibC.SIGTERM) != 0)
+        if (LibC.kill(ProcessId, signal) != 0)
         {
-            throw new InvalidOperationException($"kill -TERM {ProcessId} failed");
+            throw new InvalidOperationException($"kill -{name} {ProcessId} failed");
         }
         if (!_process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
         {
-            throw new TimeoutException($"the daemon (pid {ProcessId}) did not exit within the time limit after SIGTERM:\n{Output}");
+            throw new TimeoutException($"the daemon (pid {ProcessId}) did not exit within the time limit after SIG{name}:\n{Output}");
         }
         _process.WaitForExit(); // drains the redirected output
         return _process.ExitCode;

@@ -24,6 +24,15 @@ public sealed class MalformedRequestTests
         Assert.That(request.Kind, Is.EqualTo(WorkerRequestKind.Flush));
     }
 
+    [Test]
+    public void Detach_parses_and_encodes_exactly()
+    {
+        Assert.That(WorkerRequest.TryParse("detach"u8, out var request, out var error), Is.True, error);
+        Assert.That(request.Kind, Is.EqualTo(WorkerRequestKind.Detach));
+        Assert.That(Encoding.ASCII.GetString(WorkerRequest.Detach.Encode()), Is.EqualTo("detach"));
+        Assert.That(Encoding.ASCII.GetString(WorkerRequest.Flush.Encode()), Is.EqualTo("flush"));
+    }
+
     [TestCase("")]
     [TestCase("open 1.2.3 2222 15")]
     [TestCase("open 1.2.3.4.5 2222 15")]
@@ -57,6 +66,14 @@ public sealed class MalformedRequestTests
     [TestCase("close 1.2.3.4 2222 15")]
     [TestCase("flush ")]
     [TestCase("flush now")]
+    [TestCase("detach ")]
+    [TestCase(" detach")]
+    [TestCase("detach now")]
+    [TestCase("DETACH")]
+    [TestCase("detach\n")]
+    [TestCase("detach\0")]
+    [TestCase("detached")]
+    [TestCase("detach; flush")]
     [TestCase("open 1.2.3.4 2222 15; flush ruleset")]
     public void Malformed_requests_are_refused(string text)
         => Assert.That(WorkerRequest.TryParse(Encoding.UTF8.GetBytes(text), out _, out var error), Is.False, error);

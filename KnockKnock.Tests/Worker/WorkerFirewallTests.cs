@@ -104,22 +104,107 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     }
 
     [Test]
-    public void The_worker_removes_leftover_openings_at_start()
+    public void A_restarted_worker_keeps_live_openings_which_admit_one_connection_and_still_expire_on_time()
     {
-        var until = DateTimeOffset.UtcNow.AddMinutes(10);
-        string[][] leftovers = _kind == FirewallKind.Nft
-            ? [FirewallCommands.NftAddElement(NftSet.Default, _client, Port, TimeSpan.FromMinutes(10))]
-            : [FirewallCommands.IptablesNewChain(), FirewallCommands.IptablesAcceptAdmitted(), FirewallCommands.IptablesInsertJump(),
-               FirewallCommands.IptablesInsertOpening(_client, Port, until)];
+        _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port + 1));
+        var first = StartWorker();
+        Assert.That(first.TryOpen(_client, Port, 8, out var error), Is.True, error);
+        Assert.That(first.TryOpen(_client, Port + 1, 8, out error), Is.True, error);
+        var opened = DateTime.UtcNow;
+        using (var process = System.Diagnostics.Process.GetProcessById(first.ProcessId))
+        {
+            process.Kill();
+        }
+        Assert.That(first.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        first.Dispose();
+
+        var messages = new List<string>();
+        using var second = StartWorker(messages);
+        Assert.That(second.TryOpen(0xC6120909, 9, 1, out error), Is.True, error); // a round trip: start-up is done
+        Assert.That(ListOpenings(), Does.Contain($"{_net.ClientAddress}").And.Contain($"{Port + 1}"), "both leftovers are kept");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var connection), Is.True, "the kept opening admits a connection");
+        connection?.Dispose();
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "but only one");
+
+        // The kernel ends the unused one by its old deadline; for iptables the re-armed timer also deletes the rule.
+        SleepUntil(opened.AddSeconds(9.5));
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port + 1, out _), Is.False, "expired on time after the restart");
+        Assert.That(ListOpenings(), Does.Not.Contain($"{_net.ClientAddress}:{Port + 1}").And.Not.Contain($"{_net.ClientAddress} . {Port + 1}"));
+        Assert.That(messages, Is.Empty);
+    }
+
+    [Test]
+    public void An_expired_iptables_leftover_is_deleted_at_start_and_foreign_rules_are_left_and_reported()
+    {
+        if (_kind != FirewallKind.Iptables)
+        {
+            Assert.Ignore("iptables only: an expired nft element is already gone from the kernel");
+        }
+        string[][] leftovers =
+        [
+            FirewallCommands.IptablesNewChain(), FirewallCommands.IptablesAcceptAdmitted(), FirewallCommands.IptablesInsertJump(),
+            FirewallCommands.IptablesInsertOpening(_client, Port, DateTimeOffset.UtcNow.AddSeconds(-30)),
+            [FirewallCommands.IptablesPath, "-w", "-I", FirewallCommands.IptablesChain, "1", "-s", "192.0.2.7/32", "-j", "RETURN"],
+        ];
         foreach (var argv in leftovers)
         {
             _net.Server.Exec(argv[0], argv[1..]);
         }
-        Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the leftover exists");
-        using var worker = StartWorker();
+        Assert.That(ListOpenings(), Does.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover exists");
+        var messages = new List<string>();
+        using var worker = StartWorker(messages);
         Assert.That(worker.TryOpen(0xC6120909, 9, 1, out var error), Is.True, error); // a round trip: start-up is done
-        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
+        var chain = ListOpenings();
+        Assert.That(chain, Does.Not.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover is gone");
+        Assert.That(chain, Does.Contain("-A KNOCKKNOCK -s 192.0.2.7/32 -j RETURN"), "a foreign rule is left alone");
+        Assert.That(chain.TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine), "the accept rule is last");
+        Assert.That(chain.Split('\n').Count(l => l == FirewallCommands.IptablesAdmittedLine), Is.EqualTo(1), "and there once");
+        Assert.That(messages, Has.Count.EqualTo(1).And.Some.Contains("192.0.2.7/32"), "the foreign rule is reported once");
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+    }
+
+    [Test]
+    public void An_iptables_start_repairs_a_missing_accept_rule_and_jump()
+    {
+        if (_kind != FirewallKind.Iptables)
+        {
+            Assert.Ignore("iptables only");
+        }
+        _net.Server.Exec(FirewallCommands.IptablesPath, "-w", "-N", FirewallCommands.IptablesChain);
+        using var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
+        Assert.That(ListOpenings().TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine));
+        Assert.That(_net.Server.Run(FirewallCommands.IptablesCheckJump()[0], FirewallCommands.IptablesCheckJump()[1..]).ExitCode, Is.Zero);
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
+        s?.Dispose();
+    }
+
+    [Test]
+    public void An_nft_start_fails_clearly_when_the_set_does_not_exist()
+    {
+        if (_kind != FirewallKind.Nft)
+        {
+            Assert.Ignore("nft only");
+        }
+        _net.Server.Exec("nft", "delete", "table", "inet", "knockknock");
+        var messages = new List<string>();
+        using var worker = StartWorker(messages);
+        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That(worker.Exited.Result, Is.EqualTo(1));
+        Assert.That(string.Join('\n', messages), Does.Contain("list set inet knockknock allowed"));
+    }
+
+    [Test]
+    public void Detach_exits_0_and_keeps_the_openings()
+    {
+        var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        Assert.That(worker.Detach(), Is.Zero);
+        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)) && worker.Exited.Result == 0, Is.True);
+        worker.Dispose();
+        Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the opening outlives the worker");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
+        s?.Dispose();
     }
 
     [Test]
@@ -175,8 +260,15 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
     }
 
-    private WorkerClient StartWorker()
-        => WorkerClient.Start(_kind, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", _net.Server.Name]);
+    private WorkerClient StartWorker(List<string>? messages = null)
+        => WorkerClient.Start(_kind, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", _net.Server.Name],
+            onMessage: messages is null ? null : line =>
+            {
+                lock (messages)
+                {
+                    messages.Add(line);
+                }
+            });
 
     private void LoadDefaultDropRuleset()
     {
