@@ -12,17 +12,16 @@ namespace KnockKnock.Tests.Worker;
 /// The real worker (the built daemon in its hidden mode, started inside the server namespace)
 /// against a default-drop firewall of each kind, with real TCP connections from the client namespace.
 /// </summary>
-[TestFixture("nft")]
-[TestFixture("iptables")]
+/// <remarks>One fixture per backend (below); tests that only make sense for one backend live in that backend's fixture.</remarks>
 [Category("Root")]
 [NonParallelizable]
-public sealed class WorkerFirewallTests(string backend) : IDisposable
+public abstract class WorkerFirewallTests(string backend)
 {
-    private const ushort Port = 2222;
-    private readonly FirewallKind _kind = backend == "nft" ? FirewallKind.Nft : FirewallKind.Iptables;
-    private readonly List<IDisposable> _cleanup = [];
-    private TestNetwork _net = null!;
-    private uint _client;
+    private protected const ushort Port = 2222;
+    private protected readonly FirewallKind _kind = backend == "nft" ? FirewallKind.Nft : FirewallKind.Iptables;
+    private protected readonly List<IDisposable> _cleanup = [];
+    private protected TestNetwork _net = null!;
+    private protected uint _client;
 
     [SetUp]
     public void SetUp()
@@ -36,9 +35,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     }
 
     [TearDown]
-    public void TearDown() => Dispose();
-
-    public void Dispose()
+    public void TearDown()
     {
         for (var i = _cleanup.Count - 1; i >= 0; i--)
         {
@@ -134,67 +131,6 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
     }
 
     [Test]
-    public void An_expired_iptables_leftover_is_deleted_at_start_and_foreign_rules_are_left_and_reported()
-    {
-        if (_kind != FirewallKind.Iptables)
-        {
-            Assert.Ignore("iptables only: an expired nft element is already gone from the kernel");
-        }
-        string[][] leftovers =
-        [
-            FirewallCommands.IptablesNewChain(), FirewallCommands.IptablesAcceptAdmitted(), FirewallCommands.IptablesInsertJump(),
-            FirewallCommands.IptablesInsertOpening(_client, Port, DateTimeOffset.UtcNow.AddSeconds(-30)),
-            [FirewallCommands.IptablesPath, "-w", "-I", FirewallCommands.IptablesChain, "1", "-s", "192.0.2.7/32", "-j", "RETURN"],
-        ];
-        foreach (var argv in leftovers)
-        {
-            _net.Server.Exec(argv[0], argv[1..]);
-        }
-        Assert.That(ListOpenings(), Does.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover exists");
-        var messages = new List<string>();
-        using var worker = StartWorker(messages);
-        Assert.That(worker.TryOpen(0xC6120909, 9, 1, out var error), Is.True, error); // a round trip: start-up is done
-        var chain = ListOpenings();
-        Assert.That(chain, Does.Not.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover is gone");
-        Assert.That(chain, Does.Contain("-A KNOCKKNOCK -s 192.0.2.7/32 -j RETURN"), "a foreign rule is left alone");
-        Assert.That(chain.TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine), "the accept rule is last");
-        Assert.That(chain.Split('\n').Count(l => l == FirewallCommands.IptablesAdmittedLine), Is.EqualTo(1), "and there once");
-        Assert.That(messages, Has.Count.EqualTo(1).And.Some.Contains("192.0.2.7/32"), "the foreign rule is reported once");
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
-    }
-
-    [Test]
-    public void An_iptables_start_repairs_a_missing_accept_rule_and_jump()
-    {
-        if (_kind != FirewallKind.Iptables)
-        {
-            Assert.Ignore("iptables only");
-        }
-        _net.Server.Exec(FirewallCommands.IptablesPath, "-w", "-N", FirewallCommands.IptablesChain);
-        using var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
-        Assert.That(ListOpenings().TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine));
-        Assert.That(_net.Server.Run(FirewallCommands.IptablesCheckJump()[0], FirewallCommands.IptablesCheckJump()[1..]).ExitCode, Is.Zero);
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
-        s?.Dispose();
-    }
-
-    [Test]
-    public void An_nft_start_fails_clearly_when_the_set_does_not_exist()
-    {
-        if (_kind != FirewallKind.Nft)
-        {
-            Assert.Ignore("nft only");
-        }
-        _net.Server.Exec("nft", "delete", "table", "inet", "knockknock");
-        var messages = new List<string>();
-        using var worker = StartWorker(messages);
-        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(30)), Is.True);
-        Assert.That(worker.Exited.Result, Is.EqualTo(1));
-        Assert.That(string.Join('\n', messages), Does.Contain("list set inet knockknock allowed"));
-    }
-
-    [Test]
     public void Detach_exits_0_and_keeps_the_openings()
     {
         var worker = StartWorker();
@@ -260,7 +196,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
     }
 
-    private WorkerClient StartWorker(List<string>? messages = null)
+    private protected WorkerClient StartWorker(List<string>? messages = null)
         => WorkerClient.Start(_kind, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", _net.Server.Name],
             onMessage: messages is null ? null : line =>
             {
@@ -270,7 +206,7 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
                 }
             });
 
-    private void LoadDefaultDropRuleset()
+    private protected void LoadDefaultDropRuleset()
     {
         if (_kind == FirewallKind.Nft)
         {
@@ -293,22 +229,79 @@ public sealed class WorkerFirewallTests(string backend) : IDisposable
         }
     }
 
-    private string ListOpenings() => _kind == FirewallKind.Nft
+    private protected string ListOpenings() => _kind == FirewallKind.Nft
         ? _net.Server.Exec("nft", "list", "set", "inet", "knockknock", "allowed")
         : _net.Server.Exec("iptables", "-w", "-S", FirewallCommands.IptablesChain);
 
-    private static uint Parse(string address)
+    private protected static uint Parse(string address)
     {
         var bytes = IPAddress.Parse(address).GetAddressBytes();
         return ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
     }
 
-    private static void SleepUntil(DateTime utc)
+    private protected static void SleepUntil(DateTime utc)
     {
         var wait = utc - DateTime.UtcNow;
         if (wait > TimeSpan.Zero)
         {
             Thread.Sleep(wait);
         }
+    }
+}
+
+[TestFixture]
+public sealed class NftWorkerFirewallTests() : WorkerFirewallTests("nft")
+{
+    [Test]
+    public void An_nft_start_fails_clearly_when_the_set_does_not_exist()
+    {
+        _net.Server.Exec("nft", "delete", "table", "inet", "knockknock");
+        var messages = new List<string>();
+        using var worker = StartWorker(messages);
+        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That(worker.Exited.Result, Is.EqualTo(1));
+        Assert.That(string.Join('\n', messages), Does.Contain("list set inet knockknock allowed"));
+    }
+}
+
+[TestFixture]
+public sealed class IptablesWorkerFirewallTests() : WorkerFirewallTests("iptables")
+{
+    [Test]
+    public void An_expired_iptables_leftover_is_deleted_at_start_and_foreign_rules_are_left_and_reported()
+    {
+        string[][] leftovers =
+        [
+            FirewallCommands.IptablesNewChain(), FirewallCommands.IptablesAcceptAdmitted(), FirewallCommands.IptablesInsertJump(),
+            FirewallCommands.IptablesInsertOpening(_client, Port, DateTimeOffset.UtcNow.AddSeconds(-30)),
+            [FirewallCommands.IptablesPath, "-w", "-I", FirewallCommands.IptablesChain, "1", "-s", "192.0.2.7/32", "-j", "RETURN"],
+        ];
+        foreach (var argv in leftovers)
+        {
+            _net.Server.Exec(argv[0], argv[1..]);
+        }
+        Assert.That(ListOpenings(), Does.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover exists");
+        var messages = new List<string>();
+        using var worker = StartWorker(messages);
+        Assert.That(worker.TryOpen(0xC6120909, 9, 1, out var error), Is.True, error); // a round trip: start-up is done
+        var chain = ListOpenings();
+        Assert.That(chain, Does.Not.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover is gone");
+        Assert.That(chain, Does.Contain("-A KNOCKKNOCK -s 192.0.2.7/32 -j RETURN"), "a foreign rule is left alone");
+        Assert.That(chain.TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine), "the accept rule is last");
+        Assert.That(chain.Split('\n').Count(l => l == FirewallCommands.IptablesAdmittedLine), Is.EqualTo(1), "and there once");
+        Assert.That(messages, Has.Count.EqualTo(1).And.Some.Contains("192.0.2.7/32"), "the foreign rule is reported once");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+    }
+
+    [Test]
+    public void An_iptables_start_repairs_a_missing_accept_rule_and_jump()
+    {
+        _net.Server.Exec(FirewallCommands.IptablesPath, "-w", "-N", FirewallCommands.IptablesChain);
+        using var worker = StartWorker();
+        Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
+        Assert.That(ListOpenings().TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine));
+        Assert.That(_net.Server.Run(FirewallCommands.IptablesCheckJump()[0], FirewallCommands.IptablesCheckJump()[1..]).ExitCode, Is.Zero);
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
+        s?.Dispose();
     }
 }
