@@ -43,6 +43,10 @@ public sealed partial class PrivilegeSeparationTests(string backend)
             Assert.That(Value(status, "NoNewPrivs"), Is.EqualTo("1"), $"{where}: no_new_privs");
         }
 
+        // Non-dumpable since the uid change: its /proc files belong to root, so processes of the
+        // same user can neither ptrace it nor read its memory (and so its keys).
+        Assert.That(Command.Check("stat", "-c", "%u", $"/proc/{pid}/mem").Trim(), Is.EqualTo("0"), "the daemon is not dumpable");
+
         var workerStatus = File.ReadAllText($"/proc/{worker}/status");
         Assert.That(Ids(workerStatus, "Uid")[1], Is.Zero, "the worker keeps root");
         Assert.That(DaemonProcess.Children(pid), Is.EqualTo(new[] { worker }), "the worker is the daemon's only child process");
