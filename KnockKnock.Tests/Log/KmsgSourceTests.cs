@@ -36,6 +36,36 @@ public sealed class KmsgSourceTests
     }
 
     [Test]
+    public void A_ring_buffer_overrun_is_counted_and_reading_goes_on()
+    {
+        Root.Require();
+        string marker = Guid.NewGuid().ToString("N");
+        using var source = new KmsgSource(includeUserspaceRecords: true);
+        // Not read yet: writing more than the whole ring (klogctl SIZE_BUFFER; 128 KiB here) wraps it
+        // past our position, so the next read(2) fails with EPIPE. Writes by processes are rate
+        // limited unless kernel.printk_devkmsg is "on"; it is restored afterwards.
+        var setting = Command.Check("sysctl", "-n", "kernel.printk_devkmsg").Trim();
+        Command.Check("sysctl", "-qw", "kernel.printk_devkmsg=on");
+        try
+        {
+            using var kmsg = new FileStream(KmsgSource.DevicePath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+            var filler = Encoding.ASCII.GetBytes("<7>knockknock-test: ring filler " + new string('x', 900) + "\n");
+            for (var written = 0; written < 4 * 1024 * 1024; written += filler.Length)
+            {
+                kmsg.Write(filler);
+            }
+        }
+        finally
+        {
+            Command.Check("sysctl", "-qw", $"kernel.printk_devkmsg={setting}");
+        }
+        using var runner = new SourceRunner(source, line => line.Contains(marker, StringComparison.Ordinal));
+        Inject($"knockknock: after the overrun {marker}");
+        Assert.That(runner.WaitFor(1), Is.EqualTo(new[] { $"knockknock: after the overrun {marker}" }));
+        Assert.That(source.Overruns, Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
     public void Records_written_by_processes_are_skipped_by_default()
     {
         Root.Require();
