@@ -21,6 +21,21 @@ internal static partial class Interop
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     public static unsafe partial int Statx(int directoryFd, byte* path, int flags, uint mask, StatxBuffer* buffer);
 
+    /// <summary>statx of a path (symlinks followed); throws naming the call and the path.</summary>
+    public static unsafe StatxBuffer StatPath(string path, uint mask)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        StatxBuffer buffer;
+        fixed (byte* p = bytes)
+        {
+            if (Statx(AT_FDCWD, p, 0, mask, &buffer) < 0)
+            {
+                throw ErrnoException("statx", path, Marshal.GetLastPInvokeError());
+            }
+        }
+        return buffer;
+    }
+
     /// <summary>struct statx (linux/stat.h, 256 bytes): only the fields the daemon reads.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]
     public struct StatxBuffer

@@ -1,6 +1,5 @@
-using System.Buffers.Binary;
-using System.Net;
 using KnockKnock.Crypto;
+using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Log;
 using KnockKnock.Daemon.Service;
 
@@ -86,7 +85,7 @@ internal sealed class KnockProcessor
             return;
         }
         profile.Accept(matched);
-        var source = FormatAddress(knock.Source);
+        var source = FirewallCommands.FormatAddress(knock.Source);
         if (!profile.Profile.AllowedPorts.Contains(port))
         {
             Statistics.Count(KnockRejection.PortNotAllowed);
@@ -105,12 +104,5 @@ internal sealed class KnockProcessor
         Openings.Add(new OpeningRecord(profile.Profile.Name, knock.Source, port, now.AddSeconds(_delaySeconds)));
         Opened?.Invoke();
         _log.Info($"accepted knock: profile {profile.Profile.Name}, source {source}, port {port} open for {_delaySeconds} s (counter {matched})");
-    }
-
-    public static string FormatAddress(uint address)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, address);
-        return new IPAddress(bytes).ToString();
     }
 }

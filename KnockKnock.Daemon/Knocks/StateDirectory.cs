@@ -23,7 +23,7 @@ internal static class StateDirectory
             Chown(path, owner, group);
             return;
         }
-        var current = OwnerOf(path);
+        var current = Interop.StatPath(path, Interop.STATX_UID).Uid;
         if (current == 0 && owner != 0)
         {
             Chown(path, owner, group);
@@ -37,20 +37,6 @@ internal static class StateDirectory
         {
             throw KnockKnockException.Usage($"unsafe permissions on state directory {path} (group or others may write): run chmod 700 {path}");
         }
-    }
-
-    private static unsafe uint OwnerOf(string path)
-    {
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        Interop.StatxBuffer st;
-        fixed (byte* p = bytes)
-        {
-            if (Interop.Statx(Interop.AT_FDCWD, p, 0, Interop.STATX_UID, &st) < 0)
-            {
-                throw Interop.ErrnoException("statx", path, System.Runtime.InteropServices.Marshal.GetLastPInvokeError());
-            }
-        }
-        return st.Uid;
     }
 
     public static unsafe void Chown(string path, uint owner, uint group)

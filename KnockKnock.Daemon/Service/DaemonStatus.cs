@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Knocks;
+using KnockKnock.Daemon.Worker;
 
 namespace KnockKnock.Daemon.Service;
 
@@ -44,7 +46,7 @@ internal sealed record DaemonStatus(
         }
         foreach (var o in Openings)
         {
-            Line(text, "opening", $"{o.Profile} {KnockProcessor.FormatAddress(o.Source)} {o.Port} {Time(o.Until)}");
+            Line(text, "opening", $"{o.Profile} {FirewallCommands.FormatAddress(o.Source)} {o.Port} {Time(o.Until)}");
         }
         return text.ToString();
     }
@@ -73,10 +75,9 @@ internal sealed record DaemonStatus(
             {
                 profiles.Add((words[0], knockPort, words[2], words[3] == "-" ? null : ParseTime(words[3])));
             }
-            else if (key == "opening" && words.Length == 4 && System.Net.IPAddress.TryParse(words[1], out var address) && ushort.TryParse(words[2], out var port))
+            else if (key == "opening" && words.Length == 4 && WorkerRequest.TryParseAddress(words[1], out var address) && ushort.TryParse(words[2], out var port))
             {
-                var bytes = address.GetAddressBytes();
-                openings.Add(new OpeningRecord(words[0], System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes), port, ParseTime(words[3])));
+                openings.Add(new OpeningRecord(words[0], address, port, ParseTime(words[3])));
             }
             else
             {

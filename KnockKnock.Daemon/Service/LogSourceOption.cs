@@ -63,21 +63,17 @@ internal static class LogSourceOption
     /// the file after a rotation, or null when it can. The daemon opens it as root at start, but
     /// reopens it unprivileged.
     /// </summary>
-    public static unsafe string? UnprivilegedReadProblem(string? option, uint uid, uint gid)
+    public static string? UnprivilegedReadProblem(string? option, uint uid, uint gid)
     {
         if (ParseFilePath(option) is not { } path)
         {
             return null;
         }
-        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-        Interop.StatxBuffer st;
-        fixed (byte* p = bytes)
+        if (!File.Exists(path))
         {
-            if (Interop.Statx(Interop.AT_FDCWD, p, 0, Interop.STATX_MODE | Interop.STATX_UID | Interop.STATX_GID, &st) < 0)
-            {
-                return null;
-            }
+            return null;
         }
+        var st = Interop.StatPath(path, Interop.STATX_MODE | Interop.STATX_UID | Interop.STATX_GID);
         var readable = st.Uid == uid ? (st.Mode & 0x100) != 0 : st.Gid == gid ? (st.Mode & 0x20) != 0 : (st.Mode & 0x4) != 0;
         return readable ? null : $"log file {path} is not readable by the daemon user (uid {uid}, gid {gid}), which reopens it after log rotation: give it group {gid} with read access (chgrp {gid}; supplementary groups are dropped too) or use /dev/kmsg";
     }

@@ -36,7 +36,7 @@ internal sealed class PidFile : IDisposable
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             Knocks.StateDirectory.Chown(directory, owner, group);
         }
-        else if (OwnerOf(directory) != owner)
+        else if (Interop.StatPath(directory, Interop.STATX_UID).Uid != owner)
         {
             throw KnockKnockException.Usage($"the pidfile's directory {directory} must belong to the daemon user (uid {owner}), which removes the pidfile when it exits: use a directory of its own, e.g. {DefaultPath}");
         }
@@ -73,20 +73,6 @@ internal sealed class PidFile : IDisposable
             }
         }
         return new PidFile(path, handle);
-    }
-
-    private static unsafe uint OwnerOf(string path)
-    {
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        Interop.StatxBuffer st;
-        fixed (byte* p = bytes)
-        {
-            if (Interop.Statx(Interop.AT_FDCWD, p, 0, Interop.STATX_UID, &st) < 0)
-            {
-                throw Interop.ErrnoException("statx", path, Marshal.GetLastPInvokeError());
-            }
-        }
-        return st.Uid;
     }
 
     /// <summary>Removes the file while still holding the lock, then releases it.</summary>

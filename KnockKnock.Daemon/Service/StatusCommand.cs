@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using KnockKnock.Crypto;
 using KnockKnock.Daemon.Config;
+using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Knocks;
 
 namespace KnockKnock.Daemon.Service;
@@ -61,7 +62,7 @@ internal static class StatusCommand
         output.WriteLine(openings.Count == 0 ? "openings: none" : "openings:");
         foreach (var o in openings)
         {
-            output.WriteLine($"  {KnockProcessor.FormatAddress(o.Source)} -> port {o.Port} (profile {o.Profile}), {Seconds(o.Until - now)} s left");
+            output.WriteLine($"  {FirewallCommands.FormatAddress(o.Source)} -> port {o.Port} (profile {o.Profile}), {Seconds(o.Until - now)} s left");
         }
         output.WriteLine($"knocks since start: {status.Accepted} accepted, {status.Rejected} rejected ({status.RejectedByReason})");
         return ExitCodes.Ok;
