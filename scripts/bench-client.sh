@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Client start-up benchmark (docs/PERFORMANCE.md): hyperfine on the installed NativeAOT client,
 # exec to exit, for --version, --dry-run (derive keys, store the counter durably, build the knock) and
-# a real knock. The real knock is sent only inside a private pair of network namespaces joined by a
-# veth (198.18.0.2 -> 198.18.0.1, /24, no default route), so the SYN cannot leave this machine.
+# a real knock; then exec to packet sent (the figure the start-up target is about) for real knocks:
+# from just before the spawn to the SYN's kernel timestamp on the receiving veth (tcpdump), with exec
+# to exit of the same runs. Real knocks are sent only inside a private pair of network namespaces
+# joined by a veth (198.18.0.2 -> 198.18.0.1, /24, no default route), so no SYN can leave this machine.
 # Usage: scripts/bench-client.sh [--prefix DIR] [--runs N] [--keep]
 #   --prefix DIR  an install.sh prefix holding bin/knockknock and bin/knockknock-genprofile (NativeAOT);
 #                 without it install.sh builds one into a temp prefix first
 #   --runs N      hyperfine runs per command (default 200, after 10 warm-up runs)
 #   --keep        keep the temp directory (hyperfine JSON/Markdown exports) and print its path
-# Needs root, ip, hyperfine (and python3 for the medians).
+# Needs root, ip, hyperfine, tcpdump and python3.
 set -euo pipefail
 
 prefix=
@@ -24,7 +26,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench-client.sh: must run as root (raw socket, network namespaces)" >&2; exit 1; }
-for tool in ip hyperfine; do
+for tool in ip hyperfine tcpdump python3; do
     command -v "$tool" >/dev/null || { echo "bench-client.sh: $tool is needed" >&2; exit 1; }
 done
 
@@ -32,7 +34,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/knockknock-client-XXXXXX)
 client_ns=kkcli-$$
 server_ns=kksrv-$$
+capture=
 cleanup() {
+    if [ -n "$capture" ]; then kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true; fi
     ip netns delete "$client_ns" 2>/dev/null || true
     ip netns delete "$server_ns" 2>/dev/null || true
     if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
@@ -70,10 +74,55 @@ ip netns exec "$client_ns" hyperfine --warmup 10 --runs "$runs" -N \
     -n dry-run "$client -p 2222 198.18.0.1 --profile-dir $tmp/client --dry-run" \
     -n send "$client -p 2222 198.18.0.1 --profile-dir $tmp/client"
 cat "$tmp/client.md"
-python3 - "$tmp/client.json" <<'EOF' || true
+python3 - "$tmp/client.json" <<'EOF'
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
     print(f"{r['command']:8} median {r['median'] * 1000:5.1f} ms, min {r['min'] * 1000:5.1f} ms, mean {r['mean'] * 1000:5.1f} ms, user {r['user'] * 1000:4.1f} ms, system {r['system'] * 1000:4.1f} ms")
 EOF
 received=$(ip -n "$server_ns" -s link show veth1 | awk '/RX:/ {getline; print $2}')
 echo "packets received by $server_ns/veth1: $received (the knocks: $(( runs + 10 )), plus IPv6 neighbour discovery)"
+
+# Exec -> packet sent, the figure the client's start-up target is about. tcpdump in the server
+# namespace timestamps each SYN as it is queued to veth1, which a veth does inside the sender's
+# sendto, so the stamp is the moment it was sent; the launcher in the client namespace reads the
+# same clock (CLOCK_REALTIME) just before it spawns each client and again after the client exited.
+echo "== exec -> packet sent: $runs real knocks (after 10 warm-up runs), tcpdump -i veth1 in $server_ns"
+ip netns exec "$server_ns" tcpdump -i veth1 -n -l -tt --time-stamp-precision=nano \
+    'tcp[tcpflags] == tcp-syn and dst port 7000' >"$tmp/packets.txt" 2>"$tmp/tcpdump.err" &
+capture=$!
+for _ in $(seq 50); do grep -q "listening on" "$tmp/tcpdump.err" && break; sleep 0.1; done
+grep -q "listening on" "$tmp/tcpdump.err" || { echo "bench-client.sh: tcpdump did not start: $(cat "$tmp/tcpdump.err")" >&2; exit 1; }
+ip netns exec "$client_ns" python3 - "$client" "$tmp/client" "$runs" >"$tmp/launches.txt" <<'EOF'
+import os, sys, time
+client, profile, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+argv = [client, "-p", "2222", "198.18.0.1", "--profile-dir", profile]
+devnull = os.open(os.devnull, os.O_WRONLY)
+for i in range(10 + runs):
+    start = time.clock_gettime_ns(time.CLOCK_REALTIME)
+    pid = os.posix_spawn(client, argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
+    _, status = os.waitpid(pid, 0)
+    end = time.clock_gettime_ns(time.CLOCK_REALTIME)
+    if status != 0:
+        sys.exit(f"knock {i} failed: wait status {status}")
+    print(start, end)
+EOF
+sleep 0.5
+kill -INT "$capture"
+wait "$capture" || true
+capture=
+python3 - "$tmp/launches.txt" "$tmp/packets.txt" <<'EOF'
+import statistics, sys
+launches = [tuple(map(int, line.split())) for line in open(sys.argv[1])]
+packets = [line.split()[0] for line in open(sys.argv[2]) if line.strip()]
+if len(packets) != len(launches):
+    sys.exit(f"bench-client.sh: {len(launches)} knocks but {len(packets)} SYNs captured")
+def nanoseconds(stamp):
+    seconds, fraction = stamp.split(".")
+    return int(seconds) * 10**9 + int(fraction.ljust(9, "0"))
+measured = list(zip(launches, map(nanoseconds, packets)))[10:]
+for name, values in (("exec -> packet sent", [(sent - start) / 1e6 for (start, _), sent in measured]),
+                     ("exec -> exit", [(end - start) / 1e6 for (start, end), _ in measured])):
+    values.sort()
+    print(f"{name:20} median {statistics.median(values):5.1f} ms, min {values[0]:5.1f} ms, "
+          f"p90 {values[int(len(values) * 0.9)]:5.1f} ms, mean {statistics.fmean(values):5.1f} ms ({len(values)} knocks)")
+EOF
