@@ -10,7 +10,7 @@ namespace KnockKnock.Client;
 /// <summary><c>knockknock -p PORT HOST</c>: declares the command line and hands it to <see cref="Knocker.Run"/>.</summary>
 internal static class Program
 {
-    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    private static int Main(string[] args) => Run(args, StandardStreams.Output, StandardStreams.Error);
 
     /// <summary>Parses, runs and returns the exit code (<see cref="ExitCodes"/>); writers are swappable for tests.</summary>
     internal static int Run(string[] args, TextWriter output, TextWriter error)

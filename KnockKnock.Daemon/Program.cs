@@ -1,3 +1,4 @@
+using KnockKnock.Crypto;
 using KnockKnock.Daemon.GenProfile;
 using KnockKnock.Daemon.Service;
 using KnockKnock.Daemon.Worker;
@@ -20,8 +21,8 @@ internal static class Program
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
         if (invokedAs == GenProfileCommand.CommandName || (args.Length > 0 && args[0] == "genprofile"))
         {
-            return GenProfileCommand.Run(invokedAs == GenProfileCommand.CommandName ? args : args[1..], Console.Out, Console.Error);
+            return GenProfileCommand.Run(invokedAs == GenProfileCommand.CommandName ? args : args[1..], StandardStreams.Output, StandardStreams.Error);
         }
-        return DaemonCommand.Run(args, Console.Out, Console.Error);
+        return DaemonCommand.Run(args, StandardStreams.Output, StandardStreams.Error);
     }
 }

@@ -1,0 +1,114 @@
+using System.IO.Pipes;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using KnockKnock.Crypto;
+using KnockKnock.Tests.Support;
+using Tmds.Linux;
+
+namespace KnockKnock.Tests.Output;
+
+/// <summary>
+/// The commands write through <see cref="StandardStreams"/>, not System.Console: no terminal mode
+/// changes, write(2) at the descriptor's own offset, and the console's tolerance of a vanished
+/// reader and of a non-blocking descriptor.
+/// </summary>
+[TestFixture]
+public sealed class StandardStreamsTests
+{
+    [TestCase("knockknock", "--version")]
+    [TestCase("knockknock", "-p", "0", "192.0.2.1")]
+    [TestCase("knockknock-daemon", "--version")]
+    [TestCase("knockknock-daemon", "check", "--config-dir", "/nonexistent")]
+    public void A_command_in_an_interactive_terminal_sends_it_no_escape_sequence(params string[] command)
+    {
+        // script(1) runs the command with stdin, stdout and stderr on a new pseudo-terminal and
+        // copies what the command wrote to it. System.Console used to send "ESC [?1h ESC =" first.
+        var binary = command[0] == "knockknock" ? Binaries.Client : Binaries.Daemon;
+        var line = string.Join(' ', new[] { binary }.Concat(command[1..]).Select(arg => $"'{arg}'"));
+        var result = Command.Run("/usr/bin/script", ["--quiet", "--return", "--command", line, "/dev/null"]);
+
+        Assert.That(result.StdOut, Does.Not.Contain('\u001b'), result.ToString());
+        Assert.That(result.StdOut.Trim(), Is.Not.Empty, "the command printed its line");
+    }
+
+    [Test]
+    public void Two_streams_on_one_file_append_instead_of_overwriting_each_other()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Combine("log");
+        using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+        var fd = (int)file.DangerousGetHandle();
+        using var duplicate = new SafeFileHandle(LibC.dup(fd), ownsHandle: true);
+        Assert.That(duplicate.IsInvalid, Is.False);
+
+        // Like `>log 2>&1`: two descriptors, one open file and one shared offset.
+        using (var output = new DescriptorStream(fd, "standard output"))
+        using (var error = new DescriptorStream((int)duplicate.DangerousGetHandle(), "standard error"))
+        {
+            output.Write("one\n"u8);
+            error.Write("two\n"u8);
+            output.Write("three\n"u8);
+        }
+
+        Assert.That(File.ReadAllText(path), Is.EqualTo("one\ntwo\nthree\n"));
+    }
+
+    [Test]
+    public void A_reader_that_went_away_drops_the_output_instead_of_failing()
+    {
+        var reader = new AnonymousPipeServerStream(PipeDirection.In);
+        using var writeEnd = reader.ClientSafePipeHandle;
+        reader.Dispose();
+        using var stream = new DescriptorStream((int)writeEnd.DangerousGetHandle(), "standard output");
+
+        Assert.DoesNotThrow(() => stream.Write("Knock sent\n"u8));
+    }
+
+    [Test]
+    public void A_full_non_blocking_pipe_is_waited_for_and_gets_every_byte()
+    {
+        using var reader = new AnonymousPipeServerStream(PipeDirection.In);
+        var writeEnd = (int)reader.ClientSafePipeHandle.DangerousGetHandle();
+        Assert.That(LibC.fcntl(writeEnd, LibC.F_SETFL, LibC.O_NONBLOCK), Is.Zero);
+        var sent = new byte[1 << 20];
+        Random.Shared.NextBytes(sent);
+        var received = new MemoryStream();
+        var draining = Task.Run(() =>
+        {
+            var buffer = new byte[4096];
+            int count;
+            while ((count = reader.Read(buffer)) > 0)
+            {
+                received.Write(buffer, 0, count);
+                Thread.Sleep(count == buffer.Length ? 0 : 1);
+            }
+        });
+
+        using (var stream = new DescriptorStream(writeEnd, "standard output"))
+        {
+            stream.Write(sent);
+        }
+        reader.DisposeLocalCopyOfClientHandle();
+        Assert.That(draining.Wait(TimeSpan.FromSeconds(30)), Is.True, "the reader saw the end of the pipe");
+
+        Assert.That(received.ToArray(), Is.EqualTo(sent));
+    }
+
+    [Test]
+    public void Any_other_write_error_is_a_failure_that_names_the_stream()
+    {
+        using var stream = new DescriptorStream(-1, "standard error");
+
+        var error = Assert.Throws<KnockKnockException>(() => stream.Write("x"u8));
+        Assert.That(error!.Message, Is.EqualTo("write standard error: Bad file descriptor"));
+        Assert.That(error.ExitCode, Is.EqualTo(ExitCodes.Failure));
+    }
+
+    [Test]
+    public void The_writers_write_UTF8_without_a_byte_order_mark()
+    {
+        Assert.That(StandardStreams.Output.Encoding, Is.InstanceOf<UTF8Encoding>());
+        Assert.That(StandardStreams.Output.Encoding.GetPreamble(), Is.Empty);
+        Assert.That(StandardStreams.Error.Encoding.GetPreamble(), Is.Empty);
+    }
+}
