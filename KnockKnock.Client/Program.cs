@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
@@ -50,6 +51,7 @@ internal static class Program
         {
             port, profileDirectory, sourceAddress, dryRun, verbose, host,
         };
+        ((HelpAction)root.Options.OfType<HelpOption>().Single().Action!).MaxWidth = StandardStreams.HelpWidth;
         root.SetAction(parseResult => Knocker.Run(
             new KnockRequest(
                 parseResult.GetRequiredValue(host),

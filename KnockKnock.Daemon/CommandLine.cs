@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using KnockKnock.Crypto;
 
 namespace KnockKnock.Daemon;
@@ -11,6 +12,7 @@ internal static class CommandLine
 {
     public static int Invoke(string commandName, RootCommand root, string[] args, TextWriter output, TextWriter error)
     {
+        ((HelpAction)root.Options.OfType<HelpOption>().Single().Action!).MaxWidth = StandardStreams.HelpWidth;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,23 +1,29 @@
 using System.IO.Pipes;
+using System.Runtime.InteropServices;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 using KnockKnock.Crypto;
+using KnockKnock.Tests.Client;
 using KnockKnock.Tests.Support;
+using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
 
 namespace KnockKnock.Tests.Output;
 
 /// <summary>
 /// The commands write through <see cref="StandardStreams"/>, not System.Console: no terminal mode
-/// changes, write(2) at the descriptor's own offset, and the console's tolerance of a vanished
-/// reader and of a non-blocking descriptor.
+/// changes, write(2) at the descriptor's own offset, the console's tolerance of a vanished reader
+/// and of a non-blocking descriptor, and closed standard descriptors taken over by /dev/null.
 /// </summary>
 [TestFixture]
 public sealed class StandardStreamsTests
 {
     [TestCase("knockknock", "--version")]
+    [TestCase("knockknock", "--help")]
     [TestCase("knockknock", "-p", "0", "192.0.2.1")]
     [TestCase("knockknock-daemon", "--version")]
+    [TestCase("knockknock-daemon", "--help")]
+    [TestCase("knockknock-daemon", "check", "--help")]
+    [TestCase("knockknock-daemon", "genprofile", "--help")]
     [TestCase("knockknock-daemon", "check", "--config-dir", "/nonexistent")]
     public void A_command_in_an_interactive_terminal_sends_it_no_escape_sequence(params string[] command)
     {
@@ -25,10 +31,33 @@ public sealed class StandardStreamsTests
         // copies what the command wrote to it. System.Console used to send "ESC [?1h ESC =" first.
         var binary = command[0] == "knockknock" ? Binaries.Client : Binaries.Daemon;
         var line = string.Join(' ', new[] { binary }.Concat(command[1..]).Select(arg => $"'{arg}'"));
-        var result = Command.Run("/usr/bin/script", ["--quiet", "--return", "--command", line, "/dev/null"]);
+        var result = Command.Run("/usr/bin/script", ["--quiet", "--return", "--command", line, "/dev/null"], closeInput: true);
 
         Assert.That(result.StdOut, Does.Not.Contain('\u001b'), result.ToString());
         Assert.That(result.StdOut.Trim(), Is.Not.Empty, "the command printed its line");
+    }
+
+    [Test]
+    public void Help_wraps_at_80_columns_in_a_terminal()
+    {
+        var result = Command.Run("/usr/bin/script", ["--quiet", "--return", "--command", $"'{Binaries.Client}' --help", "/dev/null"], closeInput: true);
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        var lines = result.StdOut.Split("\r\n");
+        Assert.That(lines, Has.Some.Contains("--dry-run"));
+        Assert.That(lines.Max(l => l.Length), Is.LessThanOrEqualTo(StandardStreams.HelpWidth));
+    }
+
+    [Test]
+    public void A_knock_started_without_stdin_stdout_and_stderr_still_stores_its_counter_cleanly()
+    {
+        using var home = new TempDirectory();
+        var profile = ClientProfile.Create(home.Path, "127.0.0.1", 7009);
+        using var child = ChildProcess.Start("exec-without-stdio", Binaries.Client, "-p", "22", "127.0.0.1", "--profile-dir", profile, "--dry-run", "-v");
+        Assert.That(child.WaitForExit(TimeSpan.FromSeconds(30)), Is.True);
+
+        Assert.That(child.ExitCode, Is.Zero);
+        Assert.That(File.ReadAllText(Path.Combine(profile, "counter")), Is.EqualTo("1\n"), "the output went nowhere, least of all into the counter");
     }
 
     [Test]
@@ -59,7 +88,19 @@ public sealed class StandardStreamsTests
         var reader = new AnonymousPipeServerStream(PipeDirection.In);
         using var writeEnd = reader.ClientSafePipeHandle;
         reader.Dispose();
-        using var stream = new DescriptorStream((int)writeEnd.DangerousGetHandle(), "standard output");
+        var fd = (int)writeEnd.DangerousGetHandle();
+        Assert.That(Interop.Write(fd, "x"u8, 1), Is.EqualTo((nint)(-1)));
+        Assert.That(Marshal.GetLastPInvokeError(), Is.EqualTo(LibC.EPIPE), "the pipe has no reader");
+        using var stream = new DescriptorStream(fd, "standard output");
+
+        Assert.DoesNotThrow(() => stream.Write("Knock sent\n"u8));
+    }
+
+    [Test]
+    public void A_descriptor_not_open_for_writing_drops_the_output_instead_of_failing()
+    {
+        using var readOnly = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read);
+        using var stream = new DescriptorStream((int)readOnly.DangerousGetHandle(), "standard output");
 
         Assert.DoesNotThrow(() => stream.Write("Knock sent\n"u8));
     }
@@ -84,11 +125,16 @@ public sealed class StandardStreamsTests
             }
         });
 
-        using (var stream = new DescriptorStream(writeEnd, "standard output"))
+        try
         {
+            using var stream = new DescriptorStream(writeEnd, "standard output");
             stream.Write(sent);
         }
-        reader.DisposeLocalCopyOfClientHandle();
+        finally
+        {
+            // The reader sees the end of the pipe only once this process's write end is closed.
+            reader.DisposeLocalCopyOfClientHandle();
+        }
         Assert.That(draining.Wait(TimeSpan.FromSeconds(30)), Is.True, "the reader saw the end of the pipe");
 
         Assert.That(received.ToArray(), Is.EqualTo(sent));
@@ -97,10 +143,11 @@ public sealed class StandardStreamsTests
     [Test]
     public void Any_other_write_error_is_a_failure_that_names_the_stream()
     {
-        using var stream = new DescriptorStream(-1, "standard error");
+        using var full = File.OpenHandle("/dev/full", FileMode.Open, FileAccess.Write);
+        using var stream = new DescriptorStream((int)full.DangerousGetHandle(), "standard error");
 
         var error = Assert.Throws<KnockKnockException>(() => stream.Write("x"u8));
-        Assert.That(error!.Message, Is.EqualTo("write standard error: Bad file descriptor"));
+        Assert.That(error!.Message, Is.EqualTo("write standard error: No space left on device"));
         Assert.That(error.ExitCode, Is.EqualTo(ExitCodes.Failure));
     }
 

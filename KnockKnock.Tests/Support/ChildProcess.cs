@@ -20,7 +20,17 @@ internal static class ChildProcess
             }
             return 0;
         }
-        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT");
+        if (args is ["exec-without-stdio", var file, .. var arguments])
+        {
+            // What a careless init script does with `>&- 2>&- <&-`: the command starts without 0, 1 and 2.
+            for (var fd = 0; fd <= 2; fd++)
+            {
+                _ = Tmds.Linux.LibC.close(fd);
+            }
+            _ = Mono.Unix.Native.Syscall.execv(file, [file, .. arguments]);
+            return 127;
+        }
+        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG...");
         return 2;
     }
 

@@ -11,9 +11,9 @@ internal sealed record CommandResult(int ExitCode, string StdOut, string StdErr)
 /// <summary>Runs child processes with an argv (never a shell) and a time limit.</summary>
 internal static class Command
 {
-    public static CommandResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
+    public static CommandResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, IDictionary<string, string>? environment = null, bool closeInput = false)
     {
-        using var process = Start(file, args, environment);
+        using var process = Start(file, args, environment, closeInput);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
@@ -37,14 +37,17 @@ internal static class Command
         return result.StdOut;
     }
 
-    /// <summary>Starts a long-running child with redirected output; the caller owns (and must end) it.</summary>
-    public static Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts a long-running child with redirected output; the caller owns (and must end) it.
+    /// Standard input is inherited, or with <paramref name="closeInput"/> an empty pipe.
+    /// </summary>
+    public static Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, bool closeInput = false)
     {
         var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = false,
+            RedirectStandardInput = closeInput,
             UseShellExecute = false,
         };
         foreach (var arg in args)
@@ -58,6 +61,11 @@ internal static class Command
                 info.Environment[key] = value;
             }
         }
-        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        if (closeInput)
+        {
+            process.StandardInput.Close();
+        }
+        return process;
     }
 }
