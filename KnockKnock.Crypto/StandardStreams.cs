@@ -24,23 +24,13 @@ public static class StandardStreams
     /// command was started without is either still free, and gets /dev/null so that no file the
     /// command opens later (a counter, a pidfile) can take its number, or already taken by a
     /// descriptor the runtime opened before Main, such as its signal pipe. Those are close-on-exec,
-    /// which an inherited descriptor cannot be, since exec closed any that were. Either way the
-    /// command's text for that stream goes nowhere.
+    /// which an inherited descriptor cannot be (exec closed any that were), and get no output.
     /// </summary>
     static StandardStreams()
     {
-        Span<bool> inherited = stackalloc bool[3];
-        for (var fd = 0; fd <= 2; fd++)
-        {
-            var flags = Interop.DescriptorFlags(fd);
-            if (flags is null)
-            {
-                OpenDevNull(fd);
-            }
-            inherited[fd] = flags is { } open && (open & LibC.FD_CLOEXEC) == 0;
-        }
-        Output = inherited[1] ? Open(1, "standard output") : TextWriter.Null;
-        Error = inherited[2] ? Open(2, "standard error") : TextWriter.Null;
+        PlugClosedDescriptors();
+        Output = IsInherited(1) ? Open(1, "standard output") : TextWriter.Null;
+        Error = IsInherited(2) ? Open(2, "standard error") : TextWriter.Null;
     }
 
     /// <summary>Standard output, flushed at every write.</summary>
@@ -52,17 +42,27 @@ public static class StandardStreams
     private static TextWriter Open(int fd, string name) =>
         TextWriter.Synchronized(new StreamWriter(new DescriptorStream(fd, name), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
 
-    private static unsafe void OpenDevNull(int fd)
+    private static bool IsInherited(int fd) => Interop.DescriptorFlags(fd) is { } flags && (flags & LibC.FD_CLOEXEC) == 0;
+
+    /// <summary>Opens /dev/null until it lands above 2: each open takes the lowest free number.</summary>
+    private static unsafe void PlugClosedDescriptors()
     {
-        int opened;
-        fixed (byte* path = "/dev/null\0"u8)
+        while (true)
         {
-            // open(2) returns the lowest free descriptor: the lower ones are open by now, so it is fd.
-            opened = LibC.open(path, LibC.O_RDWR, 0);
-        }
-        if (opened != fd)
-        {
-            throw KnockKnockException.Failure($"descriptor {fd} was closed at start and /dev/null could not take its place");
+            int fd;
+            fixed (byte* path = "/dev/null\0"u8)
+            {
+                fd = LibC.open(path, LibC.O_RDWR, 0);
+            }
+            if (fd < 0)
+            {
+                throw KnockKnockException.Failure("cannot open /dev/null");
+            }
+            if (fd > 2)
+            {
+                _ = LibC.close(fd);
+                return;
+            }
         }
     }
 }
