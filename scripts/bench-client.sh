@@ -34,9 +34,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/knockknock-client-XXXXXX)
 client_ns=kkcli-$$
 server_ns=kksrv-$$
-capture=
 cleanup() {
-    if [ -n "$capture" ]; then kill "$capture" 2>/dev/null || true; wait "$capture" 2>/dev/null || true; fi
     ip netns delete "$client_ns" 2>/dev/null || true
     ip netns delete "$server_ns" 2>/dev/null || true
     if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
@@ -86,40 +84,50 @@ echo "packets received by $server_ns/veth1: $received (the knocks: $(( runs + 10
 # namespace timestamps each SYN as it is queued to veth1, which a veth does inside the sender's
 # sendto, so the stamp is the moment it was sent; the launcher in the client namespace reads the
 # same clock (CLOCK_REALTIME) just before it spawns each client and again after the client exited.
+# tcpdump's output comes through a pipe: its AppArmor profile may forbid writing to files in /tmp.
 echo "== exec -> packet sent: $runs real knocks (after 10 warm-up runs), tcpdump -i veth1 in $server_ns"
-ip netns exec "$server_ns" tcpdump -i veth1 -n -l -tt --time-stamp-precision=nano \
-    'tcp[tcpflags] == tcp-syn and dst port 7000' >"$tmp/packets.txt" 2>"$tmp/tcpdump.err" &
-capture=$!
-for _ in $(seq 50); do grep -q "listening on" "$tmp/tcpdump.err" && break; sleep 0.1; done
-grep -q "listening on" "$tmp/tcpdump.err" || { echo "bench-client.sh: tcpdump did not start: $(cat "$tmp/tcpdump.err")" >&2; exit 1; }
-ip netns exec "$client_ns" python3 - "$client" "$tmp/client" "$runs" >"$tmp/launches.txt" <<'EOF'
-import os, sys, time
-client, profile, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ip netns exec "$client_ns" python3 - "$client" "$tmp/client" "$runs" "$server_ns" <<'EOF'
+import os, signal, statistics, subprocess, sys, threading, time
+client, profile, runs, server_ns = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 argv = [client, "-p", "2222", "198.18.0.1", "--profile-dir", profile]
-devnull = os.open(os.devnull, os.O_WRONLY)
-for i in range(10 + runs):
-    start = time.clock_gettime_ns(time.CLOCK_REALTIME)
-    pid = os.posix_spawn(client, argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
-    _, status = os.waitpid(pid, 0)
-    end = time.clock_gettime_ns(time.CLOCK_REALTIME)
-    if status != 0:
-        sys.exit(f"knock {i} failed: wait status {status}")
-    print(start, end)
-EOF
-sleep 0.5
-kill -INT "$capture"
-wait "$capture" || true
-capture=
-python3 - "$tmp/launches.txt" "$tmp/packets.txt" <<'EOF'
-import statistics, sys
-launches = [tuple(map(int, line.split())) for line in open(sys.argv[1])]
-packets = [line.split()[0] for line in open(sys.argv[2]) if line.strip()]
-if len(packets) != len(launches):
-    sys.exit(f"bench-client.sh: {len(launches)} knocks but {len(packets)} SYNs captured")
+capture = subprocess.Popen(
+    ["ip", "netns", "exec", server_ns, "tcpdump", "-i", "veth1", "-n", "-l", "-tt", "--time-stamp-precision=nano",
+     "tcp[tcpflags] == tcp-syn and dst port 7000"],
+    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+try:
+    for line in capture.stderr:
+        if "listening on" in line:
+            break
+    else:
+        sys.exit("bench-client.sh: tcpdump did not start")
+    stamps = []
+    reader = threading.Thread(target=lambda: stamps.extend(line.split()[0] for line in capture.stdout if line.strip()))
+    reader.start()
+    launches = []
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for i in range(10 + runs):
+        start = time.clock_gettime_ns(time.CLOCK_REALTIME)
+        pid = os.posix_spawn(client, argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
+        _, status = os.waitpid(pid, 0)
+        end = time.clock_gettime_ns(time.CLOCK_REALTIME)
+        if status != 0:
+            sys.exit(f"bench-client.sh: knock {i} failed: wait status {status}")
+        launches.append((start, end))
+    deadline = time.monotonic() + 5
+    while len(stamps) < len(launches) and time.monotonic() < deadline:
+        time.sleep(0.05)
+finally:
+    capture.send_signal(signal.SIGINT)
+    capture.wait(timeout=10)
+reader.join()
+if len(stamps) != len(launches):
+    sys.exit(f"bench-client.sh: {len(launches)} knocks but {len(stamps)} SYNs captured")
+
 def nanoseconds(stamp):
     seconds, fraction = stamp.split(".")
     return int(seconds) * 10**9 + int(fraction.ljust(9, "0"))
-measured = list(zip(launches, map(nanoseconds, packets)))[10:]
+
+measured = list(zip(launches, map(nanoseconds, stamps)))[10:]
 for name, values in (("exec -> packet sent", [(sent - start) / 1e6 for (start, _), sent in measured]),
                      ("exec -> exit", [(end - start) / 1e6 for (start, end), _ in measured])):
     values.sort()
