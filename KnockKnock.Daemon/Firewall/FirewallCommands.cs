@@ -28,6 +28,9 @@ internal static class FirewallCommands
 
     private static string Mark => "0x" + AdmittedMark.ToString("x8", CultureInfo.InvariantCulture);
 
+    /// <summary><c>iptables --version</c>: says which variant it is ("(nf_tables)" or "(legacy)").</summary>
+    public static string[] IptablesVersion() => [IptablesPath, "--version"];
+
     // ---- nftables ----
 
     /// <summary><c>nft add element inet knockknock allowed { SRC . PORT timeout Ns }</c></summary>

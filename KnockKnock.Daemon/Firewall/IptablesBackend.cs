@@ -8,6 +8,27 @@ namespace KnockKnock.Daemon.Firewall;
 /// </summary>
 internal sealed class IptablesBackend(ToolRunner run) : FirewallBackend(run)
 {
+    /// <summary>
+    /// Null if <c>iptables</c> drives nf_tables; else why the daemon cannot use it. iptables-legacy
+    /// (and any iptables before 1.8, which has no variant in its version line) rewrites the whole
+    /// table for every rule it adds or deletes, and the kernel then starts every rule's
+    /// <c>-m limit</c> afresh: each knock would put back the one-connection token of every opening
+    /// still running, so one knock could admit more than one connection.
+    /// </summary>
+    public static string? VariantProblem()
+    {
+        if (!FirewallTool.TryRun(FirewallCommands.IptablesVersion(), out var version, out var error))
+        {
+            return $"cannot tell which iptables {FirewallCommands.IptablesPath} is: {error}";
+        }
+        return DrivesNfTables(version)
+            ? null
+            : $"{FirewallCommands.IptablesPath} is not iptables-nft ({version.Trim()}): with legacy tables every rule change gives each opening its one connection back; set firewall = nft, or switch with update-alternatives --set iptables /usr/sbin/iptables-nft";
+    }
+
+    /// <summary>Whether an <c>iptables --version</c> line names the nf_tables variant.</summary>
+    public static bool DrivesNfTables(string version) => version.Contains("(nf_tables)", StringComparison.Ordinal);
+
     public override void Reset()
     {
         // -N fails when the chain exists already; -F below is what matters.

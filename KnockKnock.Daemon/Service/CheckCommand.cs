@@ -102,6 +102,10 @@ internal static class CheckCommand
             problems.Add(e.Message);
             return problems;
         }
+        if (kind == FirewallKind.Iptables && IptablesBackend.VariantProblem() is { } legacy)
+        {
+            problems.Add(legacy);
+        }
         var unlogged = LogRuleCheck.FindUnlogged(kind, knockPorts.Keys, config.LogPrefix, out var error);
         if (unlogged is null)
         {

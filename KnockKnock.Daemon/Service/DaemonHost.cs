@@ -54,6 +54,10 @@ internal sealed class DaemonHost
             throw new KnockKnockException(ExitCodes.NoPrivilege, "must start as root: it starts the firewall worker, then drops to an unprivileged user (run it with sudo or as a systemd service)");
         }
         var kind = ResolveFirewall(_config.Firewall);
+        if (kind == FirewallKind.Iptables && IptablesBackend.VariantProblem() is { } legacy)
+        {
+            throw KnockKnockException.Failure(legacy);
+        }
         var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
         var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath, uid, gid);
         ProfileIndex? profiles = null;

@@ -15,6 +15,17 @@ public sealed class FirewallCommandsTests
         Assert.That(FirewallCommands.FormatAddress(uint.MaxValue), Is.EqualTo("255.255.255.255"));
     }
 
+    [TestCase("iptables v1.8.9 (nf_tables)\n", true)]
+    [TestCase("iptables v1.8.9 (legacy)\n", false)]
+    [TestCase("iptables v1.6.1\n", false)]
+    [TestCase("", false)]
+    public void Only_iptables_nft_keeps_each_openings_one_connection_limit(string version, bool usable)
+    {
+        // Legacy tables are rewritten whole for every rule change, restarting every -m limit.
+        Assert.That(IptablesBackend.DrivesNfTables(version), Is.EqualTo(usable));
+        Assert.That(FirewallCommands.IptablesVersion(), Is.EqualTo(new[] { "/usr/sbin/iptables", "--version" }));
+    }
+
     [Test]
     public void Nft_argv_is_pinned()
     {
