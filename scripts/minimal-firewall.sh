@@ -108,6 +108,13 @@ if [[ -z $tool ]]; then
     [[ $kind == nft ]] && die 1 "nft not found: install nftables (apt-get install nftables) or use --firewall iptables"
     die 1 "iptables not found: install iptables (apt-get install iptables) or use --firewall nft"
 fi
+# knockknock-daemon refuses iptables-legacy (it rewrites the whole table for every rule change,
+# which gives running openings their one connection back): a default-drop baseline that no daemon
+# can serve would only lock new logins out.
+if [[ $kind == iptables ]]; then
+    version=$("$tool" --version)
+    [[ $version == *"(nf_tables)"* ]] || die 1 "$tool is not iptables-nft ($version): knockknock-daemon refuses legacy iptables; use --firewall nft, or update-alternatives --set iptables /usr/sbin/iptables-nft"
+fi
 
 echo "$me: warning: established connections (your SSH session) and loopback stay allowed; every other new inbound connection is dropped unless a knock opens it" >&2
 [[ $kind == nft ]] || echo "$me: warning: iptables covers IPv4 only; IPv6 input is not filtered by this script (ip6tables is not touched)" >&2
