@@ -16,7 +16,7 @@ internal static class Knocker
         var localAddress = LookupRouteSource(request.Host, destination, profile.KnockPort);
 
         RawSender? sender = null;
-        if (!request.DryRun && !RawSender.TryOpen(out sender, out _))
+        if (!request.DryRun && !RawSender.TryOpen(out sender))
         {
             throw new KnockKnockException(
                 ExitCodes.NoPrivilege,
@@ -25,8 +25,9 @@ internal static class Knocker
         using (sender)
         {
             // With bind_source the MAC covers the address the server will see (a NAT's public one
-            // when --source-ip says so); the IP header always carries the local address.
-            var macSource = !profile.BindSource ? 0 : request.SourceAddress is { } seen ? Ipv4Address.ToUInt32(seen) : localAddress;
+            // when --source-ip says so; Seal ignores it otherwise); the IP header always carries
+            // the local address.
+            var macSource = request.SourceAddress is { } seen ? Ipv4Address.ToUInt32(seen) : localAddress;
             ulong counter;
             KnockFields fields;
             using (var cipher = profile.CreateCipher())
@@ -39,7 +40,7 @@ internal static class Knocker
             var sourcePort = SynPacket.RandomSourcePort();
             SynPacket.Write(packet, localAddress, destination, sourcePort, profile.KnockPort, fields);
 
-            var fieldsLine = $"ID={fields.Id} SEQ={fields.Sequence} ACK={fields.Acknowledgment} WINDOW={fields.Window}";
+            var fieldsLine = fields.ToString();
             var detailLine = $"SRC={Ipv4Address.ToIPAddress(localAddress)} SPT={sourcePort} COUNTER={counter}";
             if (sender is null)
             {

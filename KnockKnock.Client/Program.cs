@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using KnockKnock.Crypto;
@@ -87,9 +86,9 @@ internal static class Program
     private static ushort ParsePort(ArgumentResult result)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port != 0)
+        if (PortSet.TryParsePort(text, out var port))
         {
-            return port;
+            return checked((ushort)port);
         }
         result.AddError($"--port: '{text}' is not a port (1-65535)");
         return 0;

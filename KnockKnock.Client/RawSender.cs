@@ -17,10 +17,10 @@ internal sealed class RawSender : IDisposable
 
     private RawSender(SocketHandle socket) => _socket = socket;
 
-    /// <summary>Opens the raw socket; false with errno when the process lacks CAP_NET_RAW (EPERM or EACCES).</summary>
-    public static bool TryOpen([NotNullWhen(true)] out RawSender? sender, out int errno)
+    /// <summary>Opens the raw socket; false when the process lacks CAP_NET_RAW (EPERM or EACCES).</summary>
+    public static bool TryOpen([NotNullWhen(true)] out RawSender? sender)
     {
-        if (Interop.TrySocket(LibC.AF_INET, LibC.SOCK_RAW, LibC.IPPROTO_RAW, out var socket, out errno))
+        if (Interop.TrySocket(LibC.AF_INET, LibC.SOCK_RAW, LibC.IPPROTO_RAW, out var socket, out var errno))
         {
             sender = new RawSender(socket);
             return true;

@@ -33,7 +33,7 @@ internal sealed class DescriptorStream(int fd, string name) : Stream
     {
         while (!buffer.IsEmpty)
         {
-            var written = Interop.Write(fd, buffer, (nuint)buffer.Length);
+            var written = Interop.Write(fd, buffer);
             if (written >= 0)
             {
                 buffer = buffer[(int)written..];
@@ -46,7 +46,7 @@ internal sealed class DescriptorStream(int fd, string name) : Stream
             }
             if (errno == LibC.EAGAIN)
             {
-                Interop.WaitFor(fd, Interop.POLLOUT, name);
+                Interop.WaitFor(fd, LibC.POLLOUT, name);
             }
             else if (errno != LibC.EINTR)
             {

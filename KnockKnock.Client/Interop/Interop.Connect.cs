@@ -9,22 +9,10 @@ internal static partial class Interop
     internal static unsafe void Connect(SocketHandle socket, uint address, ushort port)
     {
         var destination = SocketAddress.Create(address, port);
-        var success = false;
-        try
-        {
-            socket.DangerousAddRef(ref success);
-            ThrowIfFailed(ConnectNative(socket.Fd, (sockaddr*)&destination, SocketAddress.Size), "connect");
-        }
-        finally
-        {
-            if (success)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        ThrowIfFailed(ConnectNative(socket, (sockaddr*)&destination, SocketAddress.Size), "connect");
     }
 
     /// <summary>int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen)</summary>
     [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
-    private static unsafe partial int ConnectNative(int socket, sockaddr* address, uint addressLength);
+    private static unsafe partial int ConnectNative(SocketHandle socket, sockaddr* address, uint addressLength);
 }

@@ -11,7 +11,7 @@ namespace KnockKnock.Client;
 internal static partial class Interop
 {
     internal static ErrnoException GetExceptionForErrno(string call, int errno)
-        => new(call, errno, Marshal.GetPInvokeErrorMessage(errno));
+        => new(call, Marshal.GetPInvokeErrorMessage(errno));
 
     /// <summary>Throws for the errno of the import just called when <paramref name="result"/> is -1.</summary>
     internal static void ThrowIfFailed(long result, string call)

@@ -10,23 +10,11 @@ internal static partial class Interop
     {
         sockaddr_in local = default;
         uint length = SocketAddress.Size;
-        var success = false;
-        try
-        {
-            socket.DangerousAddRef(ref success);
-            ThrowIfFailed(GetSockName(socket.Fd, (sockaddr*)&local, &length), "getsockname");
-        }
-        finally
-        {
-            if (success)
-            {
-                socket.DangerousRelease();
-            }
-        }
+        ThrowIfFailed(GetSockName(socket, (sockaddr*)&local, &length), "getsockname");
         return SocketAddress.GetAddress(in local);
     }
 
     /// <summary>int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen)</summary>
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
-    private static unsafe partial int GetSockName(int socket, sockaddr* address, uint* addressLength);
+    private static unsafe partial int GetSockName(SocketHandle socket, sockaddr* address, uint* addressLength);
 }

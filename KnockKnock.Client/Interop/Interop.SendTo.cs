@@ -9,32 +9,20 @@ internal static partial class Interop
     internal static unsafe int SendTo(SocketHandle socket, ReadOnlySpan<byte> datagram, uint address, ushort port)
     {
         var destination = SocketAddress.Create(address, port);
-        var success = false;
-        try
+        fixed (byte* data = datagram)
         {
-            socket.DangerousAddRef(ref success);
-            fixed (byte* data = datagram)
+            nint sent;
+            do
             {
-                nint sent;
-                do
-                {
-                    sent = SendToNative(socket.Fd, data, (nuint)datagram.Length, 0, (sockaddr*)&destination, SocketAddress.Size);
-                }
-                while (sent == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
-                ThrowIfFailed(sent, "sendto");
-                return (int)sent;
+                sent = SendToNative(socket, data, (nuint)datagram.Length, 0, (sockaddr*)&destination, SocketAddress.Size);
             }
-        }
-        finally
-        {
-            if (success)
-            {
-                socket.DangerousRelease();
-            }
+            while (sent == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+            ThrowIfFailed(sent, "sendto");
+            return (int)sent;
         }
     }
 
     /// <summary>ssize_t sendto(int sockfd, const void *buf, size_t len, int flags, const struct sockaddr *dest_addr, socklen_t addrlen)</summary>
     [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
-    private static unsafe partial nint SendToNative(int socket, byte* data, nuint length, int flags, sockaddr* destination, uint destinationLength);
+    private static unsafe partial nint SendToNative(SocketHandle socket, byte* data, nuint length, int flags, sockaddr* destination, uint destinationLength);
 }

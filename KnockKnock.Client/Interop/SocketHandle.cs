@@ -9,7 +9,5 @@ internal sealed class SocketHandle : SafeHandleMinusOneIsInvalid
     public SocketHandle(int fd)
         : base(ownsHandle: true) => SetHandle(fd);
 
-    public int Fd => checked((int)handle);
-
     protected override bool ReleaseHandle() => LibC.close(checked((int)handle)) == 0;
 }

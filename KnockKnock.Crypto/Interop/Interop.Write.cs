@@ -4,7 +4,9 @@ namespace KnockKnock.Crypto;
 
 internal static partial class Interop
 {
-    /// <summary>write(2) on a descriptor; <see cref="DescriptorStream"/> handles short writes and errno.</summary>
+    /// <summary>write(2) of a whole buffer, once; <see cref="DescriptorStream"/> handles short writes and errno.</summary>
+    public static nint Write(int fd, ReadOnlySpan<byte> buffer) => WriteNative(fd, buffer, (nuint)buffer.Length);
+
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    public static partial nint Write(int fd, ReadOnlySpan<byte> buffer, nuint count);
+    private static partial nint WriteNative(int fd, ReadOnlySpan<byte> buffer, nuint count);
 }

@@ -100,9 +100,9 @@ internal sealed record DaemonConfig
             throw KnockKnockException.Usage($"{path}: log_prefix must be written in double quotes, like \"knockknock: \"");
         }
         var prefix = value[1..^1];
-        if (prefix.Length > 29 || prefix.Any(c => c is '"' or '\\' or '\'' || char.IsControl(c) || c > '~'))
+        if (prefix.Length > IptablesRuleset.MaxPrefixLength || prefix.Any(c => c is '"' or '\\' or '\'' || char.IsControl(c) || c > '~'))
         {
-            throw KnockKnockException.Usage($"{path}: log_prefix must be 1-29 printable ASCII characters without quotes or backslashes");
+            throw KnockKnockException.Usage($"{path}: log_prefix must be 1-{IptablesRuleset.MaxPrefixLength} printable ASCII characters without quotes or backslashes");
         }
         return prefix;
     }

@@ -13,12 +13,12 @@ internal sealed class ServerProfile : IDisposable
 {
     private long _lastAcceptedTicks;
 
-    private ServerProfile(Profile profile, KnockCipher cipher, CounterStore counter)
+    private ServerProfile(Profile profile, KnockCipher cipher, CounterStore counter, ulong nextCounter)
     {
         Profile = profile;
         Cipher = cipher;
         Counter = counter;
-        NextCounter = counter.Read();
+        NextCounter = nextCounter;
     }
 
     public Profile Profile { get; }
@@ -54,8 +54,8 @@ internal sealed class ServerProfile : IDisposable
             var counter = CounterStore.Open(directory, stateOwner);
             try
             {
-                counter.Advance(seed);
-                return new ServerProfile(profile, profile.CreateCipher(), counter);
+                var next = counter.Advance(seed);
+                return new ServerProfile(profile, profile.CreateCipher(), counter, next);
             }
             catch
             {

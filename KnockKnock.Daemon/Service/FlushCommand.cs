@@ -12,8 +12,6 @@ namespace KnockKnock.Daemon.Service;
 /// </summary>
 internal static class FlushCommand
 {
-    private const int SigUsr1 = 10;
-
     public static Command Create(Option<string> configDir, Option<string?> stateDir, Option<string?> firewall, TextWriter output)
     {
         var command = new Command("flush", "Remove all openings now.");
@@ -28,7 +26,7 @@ internal static class FlushCommand
             var statusPath = Path.Combine(directory, DaemonStatus.FileName);
             if (File.Exists(statusPath) && DaemonStatus.TryParse(File.ReadAllText(statusPath), out var status) && StatusCommand.IsDaemon(status.Pid))
             {
-                if (Tmds.Linux.LibC.kill(status.Pid, SigUsr1) < 0)
+                if (Tmds.Linux.LibC.kill(status.Pid, Tmds.Linux.LibC.SIGUSR1) < 0)
                 {
                     throw KnockKnockException.Failure($"cannot signal the daemon (pid {status.Pid})");
                 }

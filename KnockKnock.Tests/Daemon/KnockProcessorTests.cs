@@ -148,8 +148,18 @@ public sealed class KnockProcessorTests
         Assert.That(File.ReadAllText(_dir.Combine("alice", "counter")), Is.EqualTo("0\n"));
         _index.Dispose();
         File.WriteAllText(_dir.Combine("profiles", "alice", "counter"), "40\n");
-        using var index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid());
-        Assert.That(index.Find(7000)!.NextCounter, Is.EqualTo(40UL));
+        using (var index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid()))
+        {
+            Assert.That(index.Find(7000)!.NextCounter, Is.EqualTo(40UL), "a raised profile counter moves the state forward");
+        }
+
+        // The other way round: lowering the profile's counter must never reopen knocks already used.
+        File.WriteAllText(_dir.Combine("alice", "counter"), "50\n");
+        using (var index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid()))
+        {
+            Assert.That(index.Find(7000)!.NextCounter, Is.EqualTo(50UL), "the state counter is ahead and stays");
+        }
+        Assert.That(File.ReadAllText(_dir.Combine("alice", "counter")), Is.EqualTo("50\n"));
         _index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid());
     }
 

@@ -6,7 +6,7 @@ namespace KnockKnock.Tests.EndToEnd;
 
 /// <summary>
 /// A flood of bogus knock SYNs (hping3 from a third namespace, its own address, 50,000 SYNs at
-/// hping3's shortest interval, -i u1: about 10,000 per second on the test machine, measured and
+/// hping3's shortest interval, -i u1: 10,000 – 25,000 per second on the test machine, measured and
 /// written to the output; --flood is not used because it ignores -c) against the knock port; the firewall LOGs every one of them (no rate limit: the daemon
 /// gets the whole flood through /dev/kmsg). A valid knock sent in the middle still opens within
 /// 1 s. The latencies, idle and under flood, are written to the test output.

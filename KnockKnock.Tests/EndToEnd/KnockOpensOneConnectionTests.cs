@@ -45,6 +45,6 @@ public sealed class KnockOpensOneConnectionTests(string backend)
         }
 
         Assert.That(daemon.Lines("accepted knock:"), Has.Count.EqualTo(1), daemon.Output);
-        // Shutdown has its own suite (SigtermShutdownTests): with /dev/kmsg it currently fails.
+        // Shutdown has its own suite (SigtermShutdownTests).
     }
 }

@@ -8,7 +8,7 @@ namespace KnockKnock.Tests.EndToEnd;
 /// Invariants 2 and 5 on the running daemon, read from /proc and ss: after start-up every thread
 /// of the log-reading process runs as non-root with no capabilities and no_new_privs; the worker
 /// is the only root process of the two; neither has a listening socket (in the server namespace
-/// or the host) nor a packet socket. Unix listening sockets are checked in their own (ignored) test.
+/// or the host) nor a packet socket. Unix listening sockets are checked in their own test.
 /// </summary>
 [TestFixture("nft")]
 [TestFixture("iptables")]

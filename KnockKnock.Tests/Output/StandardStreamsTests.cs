@@ -89,7 +89,7 @@ public sealed class StandardStreamsTests
         using var writeEnd = reader.ClientSafePipeHandle;
         reader.Dispose();
         var fd = (int)writeEnd.DangerousGetHandle();
-        Assert.That(Interop.Write(fd, "x"u8, 1), Is.EqualTo((nint)(-1)));
+        Assert.That(Interop.Write(fd, "x"u8), Is.EqualTo((nint)(-1)));
         Assert.That(Marshal.GetLastPInvokeError(), Is.EqualTo(LibC.EPIPE), "the pipe has no reader");
         using var stream = new DescriptorStream(fd, "standard output");
 

@@ -3,8 +3,6 @@ namespace KnockKnock.Tests.Support;
 /// <summary>Guard for tests that need root (raw sockets, namespaces, firewall rules, setuid).</summary>
 internal static class Root
 {
-    public static bool IsRoot => Environment.UserName == "root" || Tmds.Linux.LibC.geteuid() == 0;
-
     /// <summary>Skips the calling test, saying why, unless the process runs as root.</summary>
     public static void Require()
     {
