@@ -1,18 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
-using KnockKnock.Crypto;
 
 namespace KnockKnock.Client;
 
 /// <summary>Turns HOST (an IPv4 literal or a name, resolved once, IPv4 only) into an address.</summary>
 internal static class HostResolver
 {
-    public static IPAddress Resolve(string host)
+    public static HostAddress Resolve(string host)
     {
         if (IPAddress.TryParse(host, out var literal))
         {
             return literal.AddressFamily == AddressFamily.InterNetwork
-                ? literal
+                ? HostAddress.FromIPAddress(literal)
                 : throw KnockKnockException.Usage($"{host}: only IPv4 is supported");
         }
         IPAddress[] addresses;
@@ -25,7 +24,7 @@ internal static class HostResolver
             throw KnockKnockException.Failure($"cannot resolve {host}: {e.Message}");
         }
         return addresses.Length > 0
-            ? addresses[0]
+            ? HostAddress.FromIPAddress(addresses[0])
             : throw KnockKnockException.Failure($"cannot resolve {host}: it has no IPv4 address");
     }
 

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace KnockKnock.Client;
 
 /// <summary>What the command line asked for, already validated by the parser (port 1-65535, IPv4 source).</summary>
@@ -7,6 +5,6 @@ internal sealed record KnockRequest(
     string Host,
     ushort Port,
     string? ProfileDirectory = null,
-    IPAddress? SourceAddress = null,
+    HostAddress? SourceAddress = null,
     bool DryRun = false,
     bool Verbose = false);

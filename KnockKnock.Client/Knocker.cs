@@ -1,4 +1,4 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Client;
 
@@ -12,7 +12,7 @@ internal static class Knocker
     public static int Run(KnockRequest request, TextWriter output)
     {
         using var profile = ProfileLocator.Load(request.ProfileDirectory ?? ProfileLocator.DefaultDirectory(request.Host));
-        var destination = Ipv4Address.ToUInt32(HostResolver.Resolve(request.Host));
+        var destination = HostResolver.Resolve(request.Host);
         var localAddress = LookupRouteSource(request.Host, destination, profile.KnockPort);
 
         RawSender? sender = null;
@@ -27,7 +27,7 @@ internal static class Knocker
             // With bind_source the MAC covers the address the server will see (a NAT's public one
             // when --source-ip says so; Seal ignores it otherwise); the IP header always carries
             // the local address.
-            var macSource = request.SourceAddress is { } seen ? Ipv4Address.ToUInt32(seen) : localAddress;
+            var macSource = request.SourceAddress ?? localAddress;
             ulong counter;
             KnockFields fields;
             using (var cipher = profile.CreateCipher())
@@ -41,7 +41,7 @@ internal static class Knocker
             SynPacket.Write(packet, localAddress, destination, sourcePort, profile.KnockPort, fields);
 
             var fieldsLine = fields.ToString();
-            var detailLine = $"SRC={Ipv4Address.ToIPAddress(localAddress)} SPT={sourcePort} COUNTER={counter}";
+            var detailLine = $"SRC={localAddress} SPT={sourcePort} COUNTER={counter}";
             if (sender is null)
             {
                 output.WriteLine($"Dry run: knock for {request.Host}:{profile.KnockPort} for port {request.Port} built, not sent (counter {counter} is used up)");
@@ -89,7 +89,7 @@ internal static class Knocker
         }
     }
 
-    private static uint LookupRouteSource(string host, uint destination, ushort knockPort)
+    private static HostAddress LookupRouteSource(string host, HostAddress destination, ushort knockPort)
     {
         try
         {
@@ -97,7 +97,7 @@ internal static class Knocker
         }
         catch (ErrnoException e)
         {
-            throw KnockKnockException.Failure($"cannot reach {host} ({Ipv4Address.ToIPAddress(destination)}): {e.Description}");
+            throw KnockKnockException.Failure($"cannot reach {host} ({destination}): {e.Description}");
         }
     }
 }

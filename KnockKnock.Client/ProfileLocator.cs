@@ -1,4 +1,4 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Profiles;
 
 namespace KnockKnock.Client;
 

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using System.CommandLine.Parsing;
-using System.Net;
-using System.Net.Sockets;
-using KnockKnock.Crypto;
+using KnockKnock.Cli;
+using KnockKnock.Crypto.Profiles;
 
 namespace KnockKnock.Client;
 
@@ -27,7 +25,7 @@ internal static class Program
             Description = "The profile directory [default: ~/.knockknock/HOST/].",
             HelpName = "DIR",
         };
-        var sourceAddress = new Option<IPAddress>("--source-ip")
+        var sourceAddress = new Option<HostAddress?>("--source-ip")
         {
             Description = "For profiles with bind_source: the IPv4 address the server sees (e.g. a NAT's public address) [default: the local address of the route to HOST].",
             HelpName = "ADDR",
@@ -50,7 +48,6 @@ internal static class Program
         {
             port, profileDirectory, sourceAddress, dryRun, verbose, host,
         };
-        ((HelpAction)root.Options.OfType<HelpOption>().Single().Action!).MaxWidth = StandardStreams.HelpWidth;
         root.SetAction(parseResult => Knocker.Run(
             new KnockRequest(
                 parseResult.GetRequiredValue(host),
@@ -60,27 +57,7 @@ internal static class Program
                 parseResult.GetValue(dryRun),
                 parseResult.GetValue(verbose)),
             output));
-
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            error.WriteLine($"knockknock: {parsed.Errors[0].Message}");
-            return ExitCodes.Usage;
-        }
-        try
-        {
-            return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-        }
-        catch (KnockKnockException e)
-        {
-            error.WriteLine($"knockknock: {e.Message}");
-            return e.ExitCode;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SocketException)
-        {
-            error.WriteLine($"knockknock: {e.Message}");
-            return ExitCodes.Failure;
-        }
+        return CommandRunner.Invoke("knockknock", root, args, output, error);
     }
 
     private static ushort ParsePort(ArgumentResult result)
@@ -94,10 +71,10 @@ internal static class Program
         return 0;
     }
 
-    private static IPAddress? ParseIPv4(ArgumentResult result)
+    private static HostAddress? ParseIPv4(ArgumentResult result)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (IPAddress.TryParse(text, out var address) && address.AddressFamily == AddressFamily.InterNetwork)
+        if (HostAddress.TryParse(text, out var address) && address.IsIPv4)
         {
             return address;
         }

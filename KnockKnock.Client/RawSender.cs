@@ -13,9 +13,9 @@ namespace KnockKnock.Client;
 /// </summary>
 internal sealed class RawSender : IDisposable
 {
-    private readonly SocketHandle _socket;
+    private readonly FileDescriptorHandle _socket;
 
-    private RawSender(SocketHandle socket) => _socket = socket;
+    private RawSender(FileDescriptorHandle socket) => _socket = socket;
 
     /// <summary>Opens the raw socket; false when the process lacks CAP_NET_RAW (EPERM or EACCES).</summary>
     public static bool TryOpen([NotNullWhen(true)] out RawSender? sender)
@@ -30,7 +30,7 @@ internal sealed class RawSender : IDisposable
         {
             return false;
         }
-        throw Interop.GetExceptionForErrno("socket(AF_INET, SOCK_RAW, IPPROTO_RAW)", errno);
+        throw Interop.Error("socket(AF_INET, SOCK_RAW, IPPROTO_RAW)", null, errno);
     }
 
     /// <summary>Sends one complete IPv4 packet to its destination address (read from the header).</summary>
@@ -41,7 +41,7 @@ internal sealed class RawSender : IDisposable
         {
             throw new ArgumentException("an IP ID of 0 would be replaced by the kernel", nameof(packet));
         }
-        var destination = BinaryPrimitives.ReadUInt32BigEndian(packet[16..]);
+        var destination = HostAddress.FromBytes(packet.Slice(16, 4));
         // The port of a raw socket's destination must be 0 (raw(7)); the TCP header carries the real one.
         var sent = Interop.SendTo(_socket, packet, destination, 0);
         if (sent != packet.Length)

@@ -8,17 +8,17 @@ namespace KnockKnock.Client;
 /// </summary>
 internal static class RouteSource
 {
-    /// <summary>The local IPv4 address (host order) the kernel would send from to reach <paramref name="destination"/>.</summary>
-    public static uint Lookup(uint destination, ushort port)
+    /// <summary>The local address the kernel would send from to reach <paramref name="destination"/>.</summary>
+    public static HostAddress Lookup(HostAddress destination, ushort port)
     {
-        if (!Interop.TrySocket(LibC.AF_INET, LibC.SOCK_DGRAM, LibC.IPPROTO_UDP, out var socket, out var errno))
+        if (!Interop.TrySocket(destination.IsIPv4 ? LibC.AF_INET : LibC.AF_INET6, LibC.SOCK_DGRAM, LibC.IPPROTO_UDP, out var socket, out var errno))
         {
-            throw Interop.GetExceptionForErrno("socket(AF_INET, SOCK_DGRAM)", errno);
+            throw Interop.Error("socket(SOCK_DGRAM)", null, errno);
         }
         using (socket)
         {
             Interop.Connect(socket, destination, port);
-            return Interop.GetSockNameAddress(socket);
+            return Interop.GetSockName(socket);
         }
     }
 }

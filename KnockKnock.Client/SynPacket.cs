@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Client;
 
@@ -13,8 +13,7 @@ namespace KnockKnock.Client;
 /// IPv4 (RFC 791): version 4, IHL 5, TOS 0, total length 40, ID = knock, DF, TTL 64, protocol 6.
 /// TCP (RFC 9293): data offset 5, SYN only, urgent 0, no options, no payload; checksum over the
 /// pseudo-header (source, destination, zero, protocol, TCP length 20) and the TCP header.
-/// Addresses are host-order <see cref="uint"/>s of the big-endian address (198.18.1.2 = 0xC6120102),
-/// the same convention as <see cref="KnockCipher.Seal"/>.
+/// Protocol v1 knocks are IPv4 only: both addresses must be IPv4.
 /// </remarks>
 internal static class SynPacket
 {
@@ -36,9 +35,13 @@ internal static class SynPacket
         => checked((ushort)RandomNumberGenerator.GetInt32(MinimumSourcePort, MaximumSourcePort + 1));
 
     /// <summary>Writes the SYN into the first <see cref="Length"/> bytes of <paramref name="packet"/>.</summary>
-    public static void Write(Span<byte> packet, uint sourceAddress, uint destinationAddress, ushort sourcePort, ushort destinationPort, in KnockFields fields)
+    public static void Write(Span<byte> packet, HostAddress sourceAddress, HostAddress destinationAddress, ushort sourcePort, ushort destinationPort, in KnockFields fields)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(packet.Length, Length, nameof(packet));
+        if (!sourceAddress.IsIPv4 || !destinationAddress.IsIPv4)
+        {
+            throw new ArgumentException("a v1 knock is an IPv4 packet");
+        }
         ArgumentOutOfRangeException.ThrowIfZero(destinationPort);
         ArgumentOutOfRangeException.ThrowIfZero(sourcePort);
 
@@ -51,8 +54,8 @@ internal static class SynPacket
         ip[8] = TimeToLive;
         ip[9] = ProtocolTcp;
         BinaryPrimitives.WriteUInt16BigEndian(ip[10..], 0);
-        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], sourceAddress);
-        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], destinationAddress);
+        sourceAddress.WriteBytes(ip[12..]);
+        destinationAddress.WriteBytes(ip[16..]);
         BinaryPrimitives.WriteUInt16BigEndian(ip[10..], InternetChecksum.Compute(0, ip));
 
         var tcp = packet.Slice(IpHeaderLength, TcpHeaderLength);
@@ -69,11 +72,11 @@ internal static class SynPacket
     }
 
     /// <summary>The TCP checksum of <paramref name="segment"/> (its checksum field included) under the IPv4 pseudo-header.</summary>
-    public static ushort TcpChecksum(uint sourceAddress, uint destinationAddress, ReadOnlySpan<byte> segment)
+    public static ushort TcpChecksum(HostAddress sourceAddress, HostAddress destinationAddress, ReadOnlySpan<byte> segment)
     {
         Span<byte> pseudo = stackalloc byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(pseudo, sourceAddress);
-        BinaryPrimitives.WriteUInt32BigEndian(pseudo[4..], destinationAddress);
+        sourceAddress.WriteBytes(pseudo);
+        destinationAddress.WriteBytes(pseudo[4..]);
         pseudo[8] = 0;
         pseudo[9] = ProtocolTcp;
         BinaryPrimitives.WriteUInt16BigEndian(pseudo[10..], checked((ushort)segment.Length));

@@ -1,4 +1,4 @@
-namespace KnockKnock.Crypto;
+namespace KnockKnock;
 
 /// <summary>The process exit codes every KnockKnock command uses (README, "Exit codes").</summary>
 public static class ExitCodes

@@ -1,4 +1,4 @@
-namespace KnockKnock.Crypto;
+namespace KnockKnock;
 
 /// <summary>
 /// An environment or configuration failure with the one-line message and exit code a command

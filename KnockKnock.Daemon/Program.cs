@@ -1,6 +1,5 @@
-using KnockKnock.Crypto;
-using KnockKnock.Daemon.GenProfile;
-using KnockKnock.Daemon.Service;
+using KnockKnock.Cli;
+using KnockKnock.Daemon.Commands;
 using KnockKnock.Daemon.Worker;
 
 namespace KnockKnock.Daemon;

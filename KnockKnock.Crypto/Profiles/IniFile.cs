@@ -1,4 +1,4 @@
-namespace KnockKnock.Crypto;
+namespace KnockKnock.Crypto.Profiles;
 
 /// <summary>
 /// A strict INI reader for knockknock's config files: `[section]` headers, `key = value` lines,

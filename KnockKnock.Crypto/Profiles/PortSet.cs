@@ -1,4 +1,4 @@
-namespace KnockKnock.Crypto;
+namespace KnockKnock.Crypto.Profiles;
 
 /// <summary>
 /// The ports a profile may open: `all`, or a comma-separated list of ports and ranges such as

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Protocol;
 
-namespace KnockKnock.Crypto;
+namespace KnockKnock.Crypto.Profiles;
 
 /// <summary>
 /// A knock profile directory: `secret` (256-bit key, hex, 0600), `config` (INI [profile]:
@@ -48,7 +50,7 @@ public sealed class Profile : IDisposable
     public bool BindSource { get; }
 
     /// <summary>Loads a profile owned by the effective user.</summary>
-    public static Profile Load(string directory) => Load(directory, Interop.EffectiveUserId);
+    public static Profile Load(string directory) => Load(directory, Interop.GetEffectiveUserId());
 
     /// <summary>Loads a profile whose files <paramref name="owner"/> must own.</summary>
     public static Profile Load(string directory, uint owner)
@@ -122,9 +124,9 @@ public sealed class Profile : IDisposable
 
                 """;
             WriteDurably(System.IO.Path.Combine(staging, ConfigFileName), Encoding.UTF8.GetBytes(config), Private);
-            CounterStore.Create(staging, 0, Interop.EffectiveUserId);
+            CounterStore.Create(staging, 0, Interop.GetEffectiveUserId());
             System.IO.Directory.Move(staging, directory);
-            using var parentHandle = Interop.OpenDirectory(parent);
+            using var parentHandle = Interop.Open(parent, Tmds.Linux.LibC.O_RDONLY | Tmds.Linux.LibC.O_DIRECTORY | Tmds.Linux.LibC.O_CLOEXEC);
             Interop.Fsync(parentHandle, parent);
         }
         catch

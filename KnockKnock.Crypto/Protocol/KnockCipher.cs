@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace KnockKnock.Crypto;
+namespace KnockKnock.Crypto.Protocol;
 
 /// <summary>
 /// Knock protocol v1: seals a port into 12 knock bytes and opens them again (docs/PROTOCOL.md).
@@ -55,7 +55,7 @@ public sealed class KnockCipher : IDisposable
         _mac = _macAes.CreateEncryptor();
     }
 
-    /// <summary>Whether the MAC covers the IPv4 source address the server sees.</summary>
+    /// <summary>Whether the MAC covers the IPv4 source address the server sees (v1 binds IPv4 sources only).</summary>
     public bool BindsSource { get; }
 
     /// <summary>Derives the keys for a profile secret.</summary>
@@ -68,18 +68,22 @@ public sealed class KnockCipher : IDisposable
     /// <summary>
     /// Seals <paramref name="port"/> under <paramref name="counter"/> for a SYN sent to
     /// <paramref name="knockPort"/>. <paramref name="sourceAddress"/> is the IPv4 source the server
-    /// will see (198.18.1.2 = 0xC6120102); it is ignored unless the profile binds the source.
+    /// will see; it is ignored unless the profile binds the source.
     /// </summary>
-    public KnockFields Seal(ulong counter, ushort knockPort, ushort port, uint sourceAddress)
+    public KnockFields Seal(ulong counter, ushort knockPort, ushort port, HostAddress sourceAddress)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfZero(port);
         ArgumentOutOfRangeException.ThrowIfZero(knockPort);
+        if (BindsSource && !sourceAddress.IsIPv4)
+        {
+            throw new ArgumentException("protocol v1 binds IPv4 source addresses only", nameof(sourceAddress));
+        }
 
         Span<byte> knock = stackalloc byte[KnockFields.Size];
         var ciphertext = (ushort)(port ^ Keystream(counter, knockPort));
         BinaryPrimitives.WriteUInt16BigEndian(knock, ciphertext);
-        ComputeTags(counter, 1, knockPort, ciphertext, BindsSource ? sourceAddress : 0);
+        ComputeTags(counter, 1, knockPort, ciphertext, BoundSource(sourceAddress));
         KnockTag.Truncate(_outputs.AsSpan(0, BlockSize)).CopyTo(knock[CiphertextSize..]);
         return KnockFields.Read(knock);
     }
@@ -89,7 +93,7 @@ public sealed class KnockCipher : IDisposable
     /// constant time; decrypts only after a tag matched. False for any forged, tampered, replayed
     /// (counter below the window), misdirected or too-far-ahead knock.
     /// </summary>
-    public bool TryOpen(in KnockFields fields, ulong firstCounter, int window, ushort knockPort, uint sourceAddress, out ulong matchedCounter, out ushort port)
+    public bool TryOpen(in KnockFields fields, ulong firstCounter, int window, ushort knockPort, HostAddress sourceAddress, out ulong matchedCounter, out ushort port)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
@@ -97,6 +101,10 @@ public sealed class KnockCipher : IDisposable
 
         matchedCounter = 0;
         port = 0;
+        if (BindsSource && !sourceAddress.IsIPv4)
+        {
+            return false;
+        }
         // Counters never wrap: near 2^64 the window simply shrinks.
         var room = ulong.MaxValue - firstCounter;
         var candidates = room < (ulong)window ? (int)room : window;
@@ -109,7 +117,7 @@ public sealed class KnockCipher : IDisposable
         fields.Write(knock);
         var ciphertext = BinaryPrimitives.ReadUInt16BigEndian(knock);
         var received = knock[CiphertextSize..];
-        ComputeTags(firstCounter, candidates, knockPort, ciphertext, BindsSource ? sourceAddress : 0);
+        ComputeTags(firstCounter, candidates, knockPort, ciphertext, BoundSource(sourceAddress));
 
         var matched = -1;
         for (var i = 0; i < candidates; i++)
@@ -134,6 +142,18 @@ public sealed class KnockCipher : IDisposable
         }
         port = plain;
         return true;
+    }
+
+    /// <summary>The source as the MAC block's last 4 bytes (big-endian), or 0 when the profile does not bind it.</summary>
+    private uint BoundSource(HostAddress source)
+    {
+        if (!BindsSource)
+        {
+            return 0;
+        }
+        Span<byte> bytes = stackalloc byte[4];
+        source.WriteBytes(bytes);
+        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
     }
 
     /// <summary>MAC blocks for <paramref name="count"/> consecutive counters, all in one ECB call.</summary>

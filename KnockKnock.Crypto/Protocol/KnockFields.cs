@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace KnockKnock.Crypto;
+namespace KnockKnock.Crypto.Protocol;
 
 /// <summary>
 /// The 96 header bits that carry a knock (docs/PROTOCOL.md, "Wire format"): IP ID (16) | TCP seq (32)

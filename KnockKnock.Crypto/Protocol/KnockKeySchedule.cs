@@ -1,6 +1,6 @@
 using NSec.Cryptography;
 
-namespace KnockKnock.Crypto;
+namespace KnockKnock.Crypto.Protocol;
 
 /// <summary>
 /// Key derivation for knock protocol v1 (docs/PROTOCOL.md, "Keys"). HKDF-SHA256 (RFC 5869) with an

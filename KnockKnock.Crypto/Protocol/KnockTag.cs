@@ -1,4 +1,4 @@
-namespace KnockKnock.Crypto;
+namespace KnockKnock.Crypto.Protocol;
 
 /// <summary>
 /// Tag truncation for knock protocol v1 (docs/PROTOCOL.md, "Tag"). The 96 knock bits hold a 16-bit

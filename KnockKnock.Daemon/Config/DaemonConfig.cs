@@ -1,6 +1,8 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Firewall;
-using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Firewall.Nft;
+using FirewallLogPrefix = KnockKnock.Daemon.Firewall.LogPrefix;
 
 namespace KnockKnock.Daemon.Config;
 
@@ -30,13 +32,13 @@ internal sealed record DaemonConfig
     public string? LogSource { get; init; }
 
     /// <summary>The netfilter LOG prefix that marks knock lines.</summary>
-    public string LogPrefix { get; init; } = LogLineParser.DefaultPrefix;
+    public string LogPrefix { get; init; } = FirewallLogPrefix.Default;
 
-    /// <summary>`auto`, `nft` or `iptables`.</summary>
-    public string Firewall { get; init; } = "auto";
+    /// <summary>`auto` or a backend's name (<see cref="FirewallBackends.SettingValues"/>).</summary>
+    public string Firewall { get; init; } = FirewallBackends.Auto;
 
-    /// <summary>The nftables set the worker adds openings to (FAMILY TABLE SET); the drop policy's chain must look it up.</summary>
-    public NftSet NftSet { get; init; } = NftSet.Default;
+    /// <summary>What the backends read from the config: the nftables set the worker adds openings to (FAMILY TABLE SET).</summary>
+    public FirewallSettings FirewallSettings { get; init; } = FirewallSettings.Default;
 
     /// <summary>The user the daemon drops to; null picks `knockknock`, else `nobody`.</summary>
     public string? User { get; init; }
@@ -55,11 +57,11 @@ internal sealed record DaemonConfig
             return new DaemonConfig { ProfilesDirectory = profiles };
         }
         var ini = IniFile.Load(path, s_keys);
-        var prefix = ini.Get(Section, "log_prefix") is { } quoted ? Unquote(quoted, path) : LogLineParser.DefaultPrefix;
-        var firewall = ini.Get(Section, "firewall") ?? "auto";
-        if (firewall is not ("auto" or "nft" or "iptables"))
+        var prefix = ini.Get(Section, "log_prefix") is { } quoted ? Unquote(quoted, path) : FirewallLogPrefix.Default;
+        var firewall = ini.Get(Section, "firewall") ?? FirewallBackends.Auto;
+        if (!FirewallBackends.SettingValues.Contains(firewall))
         {
-            throw KnockKnockException.Usage($"{path}: firewall must be auto, nft or iptables, not '{firewall}'");
+            throw KnockKnockException.Usage($"{path}: firewall must be {string.Join(", ", FirewallBackends.SettingValues)}, not '{firewall}'");
         }
         var nftSet = NftSet.Default;
         if (ini.Get(Section, "nft_set") is { } setText)
@@ -77,7 +79,7 @@ internal sealed record DaemonConfig
         }
         return new DaemonConfig
         {
-            NftSet = nftSet,
+            FirewallSettings = new FirewallSettings(nftSet),
             Delay = ini.GetInt(Section, "delay", 15, 1, MaxDelaySeconds),
             ErrorWindow = ini.GetInt(Section, "error_window", 20, 1, KnockCipher.MaxWindow),
             LogSource = ini.Get(Section, "log_source"),
@@ -90,8 +92,7 @@ internal sealed record DaemonConfig
     }
 
     /// <summary>
-    /// A log prefix is written in double quotes so its trailing space survives; iptables allows at
-    /// most 29 characters, and quotes or control characters would break the rules we print.
+    /// A log prefix is written in double quotes so its trailing space survives (<see cref="FirewallLogPrefix"/> says what it may hold).
     /// </summary>
     private static string Unquote(string value, string path)
     {
@@ -100,10 +101,6 @@ internal sealed record DaemonConfig
             throw KnockKnockException.Usage($"{path}: log_prefix must be written in double quotes, like \"knockknock: \"");
         }
         var prefix = value[1..^1];
-        if (prefix.Length > IptablesRuleset.MaxPrefixLength || prefix.Any(c => c is '"' or '\\' or '\'' || char.IsControl(c) || c > '~'))
-        {
-            throw KnockKnockException.Usage($"{path}: log_prefix must be 1-{IptablesRuleset.MaxPrefixLength} printable ASCII characters without quotes or backslashes");
-        }
-        return prefix;
+        return FirewallLogPrefix.Problem(prefix) is { } problem ? throw KnockKnockException.Usage($"{path}: log_prefix: {problem}") : prefix;
     }
 }

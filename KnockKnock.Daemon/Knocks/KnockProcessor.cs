@@ -1,7 +1,5 @@
-using KnockKnock.Crypto;
-using KnockKnock.Daemon.Firewall;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Log;
-using KnockKnock.Daemon.Service;
 
 namespace KnockKnock.Daemon.Knocks;
 
@@ -42,7 +40,7 @@ internal sealed class KnockProcessor
     /// <summary>Raised on the knock thread after an opening was granted.</summary>
     public event Action? Opened;
 
-    public OpeningLedger Openings { get; } = new();
+    public GrantedOpenings Openings { get; } = new();
 
     public KnockStatistics Statistics { get; } = new();
 
@@ -85,7 +83,7 @@ internal sealed class KnockProcessor
             return;
         }
         profile.Accept(matched);
-        var source = FirewallCommands.FormatAddress(knock.Source);
+        var source = knock.Source;
         if (!profile.Profile.AllowedPorts.Contains(port))
         {
             Statistics.Count(KnockRejection.PortNotAllowed);
@@ -101,7 +99,7 @@ internal sealed class KnockProcessor
         Statistics.CountAccepted();
         var now = _time.GetUtcNow();
         profile.LastAccepted = now;
-        Openings.Add(new OpeningRecord(profile.Profile.Name, knock.Source, port, now.AddSeconds(_delaySeconds)));
+        Openings.Add(new GrantedOpening(profile.Profile.Name, knock.Source, port, now.AddSeconds(_delaySeconds)));
         Opened?.Invoke();
         _log.Info($"accepted knock: profile {profile.Profile.Name}, source {source}, port {port} open for {_delaySeconds} s (counter {matched})");
     }

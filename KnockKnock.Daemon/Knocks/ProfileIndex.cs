@@ -1,4 +1,4 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Profiles;
 
 namespace KnockKnock.Daemon.Knocks;
 
@@ -22,39 +22,23 @@ internal sealed class ProfileIndex : IDisposable
 
     public IReadOnlyList<ServerProfile> Profiles => _profiles;
 
-    /// <summary>Loads every profile directory under <paramref name="profilesDirectory"/>.</summary>
+    /// <summary>Loads every profile under <paramref name="profilesDirectory"/> (<see cref="ProfileDirectory.LoadAll"/>) with its state counter.</summary>
     public static ProfileIndex Load(string profilesDirectory, string stateDirectory, uint stateOwner, uint stateGroup)
     {
-        if (!Directory.Exists(profilesDirectory))
-        {
-            throw KnockKnockException.Usage($"no profiles directory {profilesDirectory}: create a profile with knockknock-genprofile NAME KNOCK_PORT");
-        }
-        var directories = Directory.EnumerateDirectories(profilesDirectory)
-            .Where(d => !Path.GetFileName(d).StartsWith('.'))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (directories.Count == 0)
-        {
-            throw KnockKnockException.Usage($"no profiles in {profilesDirectory}: create one with knockknock-genprofile NAME KNOCK_PORT");
-        }
+        var loaded = ProfileDirectory.LoadAll(profilesDirectory);
         var profiles = new List<ServerProfile>();
         try
         {
-            foreach (var directory in directories)
+            foreach (var profile in loaded)
             {
-                var profile = ServerProfile.Load(directory, stateDirectory, stateOwner, stateGroup);
-                profiles.Add(profile);
-                var clash = profiles.Find(p => p != profile && p.Profile.KnockPort == profile.Profile.KnockPort);
-                if (clash is not null)
-                {
-                    throw KnockKnockException.Usage($"profiles '{clash.Profile.Name}' and '{profile.Profile.Name}' both use knock port {profile.Profile.KnockPort}: give one of them another port");
-                }
+                profiles.Add(ServerProfile.Load(profile, stateDirectory, stateOwner, stateGroup));
             }
             return new ProfileIndex(profiles);
         }
         catch
         {
             profiles.ForEach(p => p.Dispose());
+            loaded.Skip(profiles.Count).ToList().ForEach(p => p.Dispose());
             throw;
         }
     }

@@ -1,4 +1,6 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Daemon.Knocks;
 
@@ -30,10 +32,9 @@ internal sealed class ServerProfile : IDisposable
     /// <summary>The first counter value the next knock may use (cached; the file is the truth).</summary>
     public ulong NextCounter { get; private set; }
 
-    /// <summary>Loads a profile (owned by root) and opens or seeds its state counter (owned by <paramref name="stateOwner"/>).</summary>
-    public static ServerProfile Load(string profileDirectory, string stateDirectory, uint stateOwner, uint stateGroup)
+    /// <summary>Takes a loaded profile (owned by root) and opens or seeds its state counter (owned by <paramref name="stateOwner"/>); disposes the profile on failure.</summary>
+    public static ServerProfile Load(Profile profile, string stateDirectory, uint stateOwner, uint stateGroup)
     {
-        var profile = Profile.Load(profileDirectory);
         try
         {
             ulong seed;

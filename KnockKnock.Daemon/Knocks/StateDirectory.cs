@@ -1,7 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
-using KnockKnock.Crypto;
-
 namespace KnockKnock.Daemon.Knocks;
 
 /// <summary>
@@ -23,7 +19,7 @@ internal static class StateDirectory
             Chown(path, owner, group);
             return;
         }
-        var current = Interop.StatPath(path, Interop.STATX_UID).Uid;
+        var current = Interop.TryStatPath(path, followSymlinks: true, out var status, out var errno) ? status.Uid : throw Interop.Error("stat", path, errno);
         if (current == 0 && owner != 0)
         {
             Chown(path, owner, group);
@@ -39,15 +35,5 @@ internal static class StateDirectory
         }
     }
 
-    public static unsafe void Chown(string path, uint owner, uint group)
-    {
-        var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
-        {
-            if (Interop.Lchown(p, owner, group) < 0)
-            {
-                throw Interop.ErrnoException("lchown", path, Marshal.GetLastPInvokeError());
-            }
-        }
-    }
+    public static void Chown(string path, uint owner, uint group) => Interop.Chown(path, owner, group);
 }

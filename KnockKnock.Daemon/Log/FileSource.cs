@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
-using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
 
 namespace KnockKnock.Daemon.Log;
@@ -28,7 +26,7 @@ namespace KnockKnock.Daemon.Log;
 /// <para>After rotation the new file is opened with the daemon's dropped privileges, so the daemon
 /// user must be able to read the log file (e.g. group adm on Debian).</para>
 /// </remarks>
-internal sealed unsafe class FileSource : ILogSource
+internal sealed class FileSource : ILogSource
 {
     /// <summary>Read buffer size: room for one held partial line of <see cref="LogLineParser.MaxLineLength"/> bytes and a large read.</summary>
     public const int BufferSize = 16 * 1024;
@@ -36,10 +34,9 @@ internal sealed unsafe class FileSource : ILogSource
     private const int PollIntervalMilliseconds = 100;
 
     private readonly string _path;
-    private readonly byte[] _pathZ;
     private readonly byte[] _buffer = new byte[BufferSize];
     private readonly ManualResetEventSlim _stop = new();
-    private SafeFileHandle? _file;
+    private FileDescriptorHandle? _file;
     private ulong _device;
     private ulong _inode;
     private long _position;
@@ -48,7 +45,6 @@ internal sealed unsafe class FileSource : ILogSource
     private bool _rotationSeen;
     private int _disposed;
     private int _running;
-    private long _linesRead;
     private long _tooLongLines;
     private long _cutLines;
     private long _otherLines;
@@ -62,26 +58,26 @@ internal sealed unsafe class FileSource : ILogSource
         {
             throw new ArgumentException("The path contains a NUL character.", nameof(path));
         }
-
         _path = path;
-        _pathZ = Encoding.UTF8.GetBytes(path + "\0");
         if (TryOpen())
         {
-            _position = Interop.Lseek(FileDescriptor, 0, LibC.SEEK_END);
-            if (_position < 0)
+            try
             {
-                int errno = Marshal.GetLastPInvokeError();
-                _file?.Dispose();
-                throw Interop.ErrnoException("lseek", _path, errno);
+                _position = Interop.Lseek(_file!, 0, LibC.SEEK_END, _path);
+            }
+            catch
+            {
+                Close();
+                throw;
             }
         }
     }
 
     public string Path => _path;
 
-    public long LinesRead => Interlocked.Read(ref _linesRead);
-
     public long LinesLost => TooLongLines + CutLines;
+
+    public string Counters => $"rotations {Rotations}, truncations {Truncations}, lines too long {TooLongLines}, partial lines cut {CutLines}, lines of other programs {OtherLines}";
 
     /// <summary>Lines longer than <see cref="LogLineParser.MaxLineLength"/>, skipped.</summary>
     public long TooLongLines => Interlocked.Read(ref _tooLongLines);
@@ -98,8 +94,6 @@ internal sealed unsafe class FileSource : ILogSource
     /// <summary>Times the file shrank below the read offset and was read again from its start.</summary>
     public long Truncations => Interlocked.Read(ref _truncations);
 
-    private int FileDescriptor => (int)_file!.DangerousGetHandle();
-
     public void Run(LineHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -107,25 +101,20 @@ internal sealed unsafe class FileSource : ILogSource
         {
             throw new InvalidOperationException("The source is already running.");
         }
-
         try
         {
             // Both sides of the Dispose/Run hand-over use full fences: whichever sees the other closes the file.
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             _stop.Reset();
-            using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(
+            using var registration = cancellationToken.UnsafeRegister(
                 static state => ((ManualResetEventSlim)state!).Set(), _stop);
-            fixed (byte* buffer = _buffer)
+            while (Volatile.Read(ref _disposed) == 0 && !cancellationToken.IsCancellationRequested)
             {
-                while (Volatile.Read(ref _disposed) == 0 && !cancellationToken.IsCancellationRequested)
+                if (Step(handler))
                 {
-                    if (Step(buffer, handler))
-                    {
-                        continue;
-                    }
-
-                    _stop.Wait(PollIntervalMilliseconds, CancellationToken.None);
+                    continue;
                 }
+                _stop.Wait(PollIntervalMilliseconds, CancellationToken.None);
             }
         }
         finally
@@ -144,7 +133,6 @@ internal sealed unsafe class FileSource : ILogSource
         {
             return;
         }
-
         _stop.Set();
         if (Volatile.Read(ref _running) == 0)
         {
@@ -153,7 +141,7 @@ internal sealed unsafe class FileSource : ILogSource
     }
 
     /// <summary>Does one unit of work; false when there is nothing to do until the next poll.</summary>
-    private bool Step(byte* buffer, LineHandler handler)
+    private bool Step(LineHandler handler)
     {
         if (_file is null)
         {
@@ -162,51 +150,37 @@ internal sealed unsafe class FileSource : ILogSource
             {
                 return false;
             }
-
             _position = 0;
             return true;
         }
-
-        nint n = Interop.Read(FileDescriptor, buffer + _pending, (nuint)(BufferSize - _pending));
+        var n = Interop.Read(_file, _buffer.AsSpan(_pending));
         if (n > 0)
         {
             _position += n;
             Split(checked((int)n), handler);
             return true;
         }
-
         if (n < 0)
         {
-            int errno = Marshal.GetLastPInvokeError();
+            var errno = Marshal.GetLastPInvokeError();
             if (errno == LibC.EINTR)
             {
                 // Interrupted by a signal: Run checks for cancellation, then reads again.
                 return true;
             }
-
-            throw Interop.ErrnoException("read", _path, errno);
+            throw Interop.Error("read", _path, errno);
         }
-
         return CheckTruncated() || CheckRotated();
     }
 
     private bool CheckTruncated()
     {
-        Interop.StatxBuffer st;
-        if (StatxOpenFile(FileDescriptor, Interop.STATX_SIZE, &st) < 0)
-        {
-            throw Interop.ErrnoException("statx", _path, Marshal.GetLastPInvokeError());
-        }
-
+        var st = Interop.Stat(_file!, _path);
         if (st.Size >= (ulong)_position)
         {
             return false;
         }
-
-        if (Interop.Lseek(FileDescriptor, 0, LibC.SEEK_SET) < 0)
-        {
-            throw Interop.ErrnoException("lseek", _path, Marshal.GetLastPInvokeError());
-        }
+        Interop.Lseek(_file!, 0, LibC.SEEK_SET, _path);
 
         Interlocked.Increment(ref _truncations);
         DropPartialLine();
@@ -216,37 +190,21 @@ internal sealed unsafe class FileSource : ILogSource
 
     private bool CheckRotated()
     {
-        Interop.StatxBuffer st;
-        int result;
-        fixed (byte* path = _pathZ)
+        if (!Interop.TryStatPath(_path, followSymlinks: true, out var st, out var errno))
         {
-            result = Interop.Statx(Interop.AT_FDCWD, path, 0, Interop.STATX_INO, &st);
+            return errno == LibC.ENOENT ? false : throw Interop.Error("stat", _path, errno);
         }
-
-        if (result < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.ENOENT)
-            {
-                return false;
-            }
-
-            throw Interop.ErrnoException("statx", _path, errno);
-        }
-
         if (st.Device == _device && st.Inode == _inode)
         {
             _rotationSeen = false;
             return false;
         }
-
         if (!_rotationSeen)
         {
             // The writer may have appended to the old file between our last read and the stat: read it once more.
             _rotationSeen = true;
             return true;
         }
-
         _rotationSeen = false;
         DropPartialLine();
         Close();
@@ -260,7 +218,6 @@ internal sealed unsafe class FileSource : ILogSource
         {
             Interlocked.Increment(ref _cutLines);
         }
-
         _pending = 0;
         _discarding = false;
     }
@@ -271,29 +228,25 @@ internal sealed unsafe class FileSource : ILogSource
         ReadOnlySpan<byte> data = _buffer.AsSpan(0, _pending + count);
         if (_discarding)
         {
-            int newline = data.IndexOf((byte)'\n');
+            var newline = data.IndexOf((byte)'\n');
             if (newline < 0)
             {
                 _pending = 0;
                 return;
             }
-
             data = data[(newline + 1)..];
             _discarding = false;
         }
-
         while (true)
         {
-            int newline = data.IndexOf((byte)'\n');
+            var newline = data.IndexOf((byte)'\n');
             if (newline < 0)
             {
                 break;
             }
-
             Deliver(data[..newline], handler);
             data = data[(newline + 1)..];
         }
-
         if (data.Length > LogLineParser.MaxLineLength)
         {
             Interlocked.Increment(ref _tooLongLines);
@@ -301,7 +254,6 @@ internal sealed unsafe class FileSource : ILogSource
             _pending = 0;
             return;
         }
-
         data.CopyTo(_buffer);
         _pending = data.Length;
     }
@@ -313,60 +265,37 @@ internal sealed unsafe class FileSource : ILogSource
             Interlocked.Increment(ref _tooLongLines);
             return;
         }
-
-        if (!SyslogHeader.TryStrip(line, out ReadOnlySpan<byte> message))
+        if (!SyslogHeader.TryStrip(line, out var message))
         {
             Interlocked.Increment(ref _otherLines);
             return;
         }
-
-        Interlocked.Increment(ref _linesRead);
         handler(message);
     }
 
     /// <summary>Opens the path and records its identity; false if it does not exist.</summary>
     private bool TryOpen()
     {
-        int fd;
-        fixed (byte* path = _pathZ)
+        if (!Interop.TryOpen(_path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0, out var file, out var errno))
         {
-            fd = Interop.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC);
+            return errno == LibC.ENOENT ? false : throw Interop.Error("open", _path, errno);
         }
-
-        if (fd < 0)
+        _file = file;
+        StatxBuffer st;
+        try
         {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.ENOENT)
-            {
-                return false;
-            }
-
-            throw Interop.ErrnoException("open", _path, errno);
+            st = Interop.Stat(file, _path);
         }
-
-        _file = new SafeFileHandle(fd, ownsHandle: true);
-        Interop.StatxBuffer st;
-        if (StatxOpenFile(fd, Interop.STATX_INO, &st) < 0)
+        catch
         {
-            int errno = Marshal.GetLastPInvokeError();
             Close();
-            throw Interop.ErrnoException("statx", _path, errno);
+            throw;
         }
-
         _device = st.Device;
         _inode = st.Inode;
         _pending = 0;
         _discarding = false;
         return true;
-    }
-
-    /// <summary>statx of the open file itself (AT_EMPTY_PATH needs a pointer to "", not NULL).</summary>
-    private static int StatxOpenFile(int fd, uint mask, Interop.StatxBuffer* buffer)
-    {
-        fixed (byte* empty = "\0"u8)
-        {
-            return Interop.Statx(fd, empty, Interop.AT_EMPTY_PATH, mask, buffer);
-        }
     }
 
     private void Close() => Interlocked.Exchange(ref _file, null)?.Dispose();

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using Tmds.Linux;
 
 namespace KnockKnock.Daemon.Log;
@@ -24,7 +23,7 @@ namespace KnockKnock.Daemon.Log;
 /// of 0 into LOG_USER. By default only facility-0 records are delivered, so no process can inject a
 /// LOG line; tests that inject records pass <c>includeUserspaceRecords: true</c>.</para>
 /// </remarks>
-internal sealed unsafe class KmsgSource : ILogSource
+internal sealed class KmsgSource : ILogSource
 {
     public const string DevicePath = "/dev/kmsg";
 
@@ -33,52 +32,39 @@ internal sealed unsafe class KmsgSource : ILogSource
 
     private const int PollTimeoutMilliseconds = 100;
 
-    private readonly SafeFileHandle _handle;
+    private readonly FileDescriptorHandle _handle;
     private readonly byte[] _buffer = new byte[BufferSize];
     private readonly bool _includeUserspaceRecords;
     private volatile bool _disposed;
     private int _running;
-    private long _linesRead;
     private long _overruns;
     private long _userspaceRecords;
-    private long _malformedRecords;
 
     /// <param name="includeUserspaceRecords">Also deliver records written to /dev/kmsg by processes (facility above 0).</param>
     public KmsgSource(bool includeUserspaceRecords = false)
     {
         _includeUserspaceRecords = includeUserspaceRecords;
-        int fd;
-        fixed (byte* path = "/dev/kmsg\0"u8)
+        _handle = Interop.Open(DevicePath, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        try
         {
-            fd = Interop.Open(path, LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+            Interop.Lseek(_handle, 0, LibC.SEEK_END, DevicePath);
         }
-
-        if (fd < 0)
+        catch
         {
-            throw Interop.ErrnoException("open", DevicePath, Marshal.GetLastPInvokeError());
-        }
-
-        _handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Interop.Lseek(fd, 0, LibC.SEEK_END) < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
             _handle.Dispose();
-            throw Interop.ErrnoException("lseek", DevicePath, errno);
+            throw;
         }
     }
 
-    public long LinesRead => Interlocked.Read(ref _linesRead);
-
     public long LinesLost => Overruns;
+
+    public string Counters => $"ring overruns {Overruns}, records written by processes {UserspaceRecords}";
 
     /// <summary>Times the ring buffer overwrote records before they were read (EPIPE); each loses one or more records.</summary>
     public long Overruns => Interlocked.Read(ref _overruns);
 
     /// <summary>Records written by processes, skipped unless they were asked for.</summary>
     public long UserspaceRecords => Interlocked.Read(ref _userspaceRecords);
-
-    /// <summary>Records whose header did not parse.</summary>
-    public long MalformedRecords => Interlocked.Read(ref _malformedRecords);
 
     public void Run(LineHandler handler, CancellationToken cancellationToken)
     {
@@ -88,40 +74,34 @@ internal sealed unsafe class KmsgSource : ILogSource
         {
             throw new InvalidOperationException("The source is already running.");
         }
-
-        bool addedRef = false;
+        var addedRef = false;
         try
         {
             // Keeps the fd open until this loop ends, even if Dispose runs on another thread meanwhile.
             _handle.DangerousAddRef(ref addedRef);
-            int fd = (int)_handle.DangerousGetHandle();
-            fixed (byte* buffer = _buffer)
+            while (!_disposed && !cancellationToken.IsCancellationRequested)
             {
-                while (!_disposed && !cancellationToken.IsCancellationRequested)
+                var n = Interop.Read(_handle, _buffer);
+                if (n > 0)
                 {
-                    nint n = Interop.Read(fd, buffer, BufferSize);
-                    if (n > 0)
-                    {
-                        Deliver(new ReadOnlySpan<byte>(buffer, (int)n), handler);
-                        continue;
-                    }
-
-                    int errno = n == 0 ? LibC.EAGAIN : Marshal.GetLastPInvokeError();
-                    if (errno == LibC.EAGAIN)
-                    {
-                        Wait(fd);
-                    }
-                    else if (errno == LibC.EPIPE)
-                    {
-                        Interlocked.Increment(ref _overruns);
-                    }
-                    else if (errno != LibC.EINTR)
-                    {
-                        throw Interop.ErrnoException("read", DevicePath, errno);
-                    }
-
-                    // EINTR, from read or poll: the loop checks for cancellation, then reads again.
+                    Deliver(_buffer.AsSpan(0, (int)n), handler);
+                    continue;
                 }
+                var errno = n == 0 ? LibC.EAGAIN : Marshal.GetLastPInvokeError();
+                if (errno == LibC.EAGAIN)
+                {
+                    // Returns early on a signal (EINTR), which counts as a timeout: the loop looks again.
+                    _ = Interop.Poll(_handle, LibC.POLLIN, PollTimeoutMilliseconds, DevicePath);
+                }
+                else if (errno == LibC.EPIPE)
+                {
+                    Interlocked.Increment(ref _overruns);
+                }
+                else if (errno != LibC.EINTR)
+                {
+                    throw Interop.Error("read", DevicePath, errno);
+                }
+                // EINTR, from read: the loop checks for cancellation, then reads again.
             }
         }
         finally
@@ -130,7 +110,6 @@ internal sealed unsafe class KmsgSource : ILogSource
             {
                 _handle.DangerousRelease();
             }
-
             Volatile.Write(ref _running, 0);
         }
     }
@@ -141,98 +120,69 @@ internal sealed unsafe class KmsgSource : ILogSource
         _handle.Dispose();
     }
 
-    /// <summary>Splits a record into its message (up to the first newline) and drops the header.</summary>
-    public static bool TryStripKmsgHeader(ReadOnlySpan<byte> record, out ReadOnlySpan<byte> message) =>
-        TryStripKmsgHeader(record, out _, out message);
-
-    /// <summary>As <see cref="TryStripKmsgHeader(ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>, also returning PRI (facility * 8 + level).</summary>
+    /// <summary>Splits a record into PRI (facility * 8 + level) and its message (up to the first newline), dropping the header.</summary>
     public static bool TryStripKmsgHeader(ReadOnlySpan<byte> record, out int priority, out ReadOnlySpan<byte> message)
     {
         priority = 0;
         message = default;
-        int semicolon = record.IndexOf((byte)';');
+        var semicolon = record.IndexOf((byte)';');
         if (semicolon < 0)
         {
             return false;
         }
-
-        ReadOnlySpan<byte> header = record[..semicolon];
+        var header = record[..semicolon];
         if (header.Contains((byte)'\n'))
         {
             return false;
         }
-
         // PRI, SEQ and TS_USEC are decimal; FLAGS is one or more characters ("-", "c"); later fields are free-form.
-        for (int field = 0; field < 4; field++)
+        for (var field = 0; field < 4; field++)
         {
-            int comma = header.IndexOf((byte)',');
-            ReadOnlySpan<byte> value = comma < 0 ? header : header[..comma];
+            var comma = header.IndexOf((byte)',');
+            var value = comma < 0 ? header : header[..comma];
             if (value.IsEmpty || (field < 3 && value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0))
             {
                 return false;
             }
-
             if (field == 0)
             {
                 if (value.Length > 4)
                 {
                     return false;
                 }
-
-                foreach (byte b in value)
+                foreach (var b in value)
                 {
                     priority = (priority * 10) + (b - '0');
                 }
             }
-
             if (comma < 0)
             {
                 if (field < 3)
                 {
                     return false;
                 }
-
                 break;
             }
-
             header = header[(comma + 1)..];
         }
-
-        ReadOnlySpan<byte> body = record[(semicolon + 1)..];
-        int newline = body.IndexOf((byte)'\n');
+        var body = record[(semicolon + 1)..];
+        var newline = body.IndexOf((byte)'\n');
         message = newline < 0 ? body : body[..newline];
         return true;
     }
 
     private void Deliver(ReadOnlySpan<byte> record, LineHandler handler)
     {
-        if (!TryStripKmsgHeader(record, out int priority, out ReadOnlySpan<byte> message))
+        if (!TryStripKmsgHeader(record, out var priority, out var message))
         {
-            Interlocked.Increment(ref _malformedRecords);
+            // The kernel writes every record with this header; nothing else can reach the device.
             return;
         }
-
         if (priority >> 3 != 0 && !_includeUserspaceRecords)
         {
             Interlocked.Increment(ref _userspaceRecords);
             return;
         }
-
-        Interlocked.Increment(ref _linesRead);
         handler(message);
-    }
-
-    /// <summary>Waits up to the poll timeout for a record; returns early on a signal (EINTR), which the caller treats like a timeout.</summary>
-    private static void Wait(int fd)
-    {
-        var pfd = new pollfd { fd = fd, events = LibC.POLLIN };
-        if (Interop.Poll(&pfd, 1, PollTimeoutMilliseconds) < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EINTR)
-            {
-                throw Interop.ErrnoException("poll", DevicePath, errno);
-            }
-        }
     }
 }

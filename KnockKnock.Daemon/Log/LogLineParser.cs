@@ -1,4 +1,5 @@
 using System.Text;
+using KnockKnock.Daemon.Firewall;
 
 namespace KnockKnock.Daemon.Log;
 
@@ -25,43 +26,21 @@ namespace KnockKnock.Daemon.Log;
 /// (what %u prints: no sign, no leading zero) and in range. Every other token is ignored, and
 /// PROTO and each flag may occur at most once. Pure, no allocation, one left-to-right pass.</para>
 /// <para>The line is the message alone: sources strip the /dev/kmsg record header
-/// (<see cref="KmsgSource.TryStripKmsgHeader(ReadOnlySpan{byte}, out ReadOnlySpan{byte})"/>) or the syslog
+/// (<see cref="KmsgSource.TryStripKmsgHeader"/>) or the syslog
 /// header (<see cref="SyslogHeader.TryStrip"/>) before calling <see cref="TryParse"/>, so the prefix must
 /// be at offset 0 and a prefix further into the line is <see cref="LogLineRejection.NoPrefix"/>.</para>
 /// </remarks>
 internal sealed class LogLineParser
 {
-    /// <summary>
-    /// The default log prefix, as the firewall rules set it (<c>--log-prefix "knockknock: "</c>). The
-    /// trailing space is part of it: the kernel prints the prefix and then <c>IN=</c> with nothing between.
-    /// </summary>
-    public const string DefaultPrefix = "knockknock: ";
-
-    /// <summary>Longest prefix accepted: nftables' limit (NF_LOG_PREFIXLEN 128 with its NUL); iptables allows 29.</summary>
-    public const int MaxPrefixLength = 127;
-
     /// <summary>Longest line accepted, in bytes. The kernel's LOG buffer is 1 KiB; this leaves room for syslog decorations.</summary>
     public const int MaxLineLength = 4096;
 
     private readonly byte[] _prefix;
 
-    /// <param name="prefix">The log prefix the firewall rules use, printable ASCII, 1 to <see cref="MaxPrefixLength"/> characters.</param>
-    public LogLineParser(string prefix = DefaultPrefix)
+    /// <param name="prefix">The log prefix the firewall rules use (see <see cref="LogPrefix"/>).</param>
+    public LogLineParser(string prefix = LogPrefix.Default)
     {
-        ArgumentNullException.ThrowIfNull(prefix);
-        if (prefix.Length is 0 or > MaxPrefixLength)
-        {
-            throw new ArgumentException($"The log prefix must be 1 to {MaxPrefixLength} characters long.", nameof(prefix));
-        }
-
-        foreach (char c in prefix)
-        {
-            if (c is < ' ' or > '~')
-            {
-                throw new ArgumentException("The log prefix must be printable ASCII.", nameof(prefix));
-            }
-        }
-
+        LogPrefix.Validate(prefix);
         _prefix = Encoding.ASCII.GetBytes(prefix);
     }
 
@@ -78,36 +57,33 @@ internal sealed class LogLineParser
             reason = LogLineRejection.TooLong;
             return false;
         }
-
         if (!line.StartsWith(_prefix))
         {
             reason = LogLineRejection.NoPrefix;
             return false;
         }
-
         if (line.IndexOfAnyInRange((byte)0x00, (byte)0x1F) >= 0 || line.Contains((byte)0x7F))
         {
             reason = LogLineRejection.ControlCharacter;
             return false;
         }
-
-        ReadOnlySpan<byte> rest = line[_prefix.Length..];
-        Fields seen = Fields.None;
-        bool isTcp = false;
-        uint source = 0, sequence = 0, acknowledgment = 0;
+        var rest = line[_prefix.Length..];
+        var seen = Fields.None;
+        var isTcp = false;
+        HostAddress source = default;
+        uint sequence = 0, acknowledgment = 0;
         ushort port = 0, id = 0, window = 0;
-        int depth = 0;
+        var depth = 0;
 
         while (!rest.IsEmpty)
         {
-            int space = rest.IndexOf((byte)' ');
-            ReadOnlySpan<byte> token = space < 0 ? rest : rest[..space];
+            var space = rest.IndexOf((byte)' ');
+            var token = space < 0 ? rest : rest[..space];
             rest = space < 0 ? default : rest[(space + 1)..];
             if (token.IsEmpty)
             {
                 continue;
             }
-
             if (depth > 0 || token.IndexOfAny((byte)'[', (byte)']') >= 0)
             {
                 if (!TrackBrackets(token, ref depth))
@@ -115,28 +91,24 @@ internal sealed class LogLineParser
                     reason = LogLineRejection.UnbalancedBracket;
                     return false;
                 }
-
                 continue;
             }
-
-            Fields field = Classify(token, out int valueStart);
+            var field = Classify(token, out var valueStart);
             if (field == Fields.None)
             {
                 continue;
             }
-
             if ((seen & field) != 0)
             {
                 reason = LogLineRejection.DuplicateField;
                 return false;
             }
-
             seen |= field;
-            ReadOnlySpan<byte> value = token[valueStart..];
+            var value = token[valueStart..];
             reason = field switch
             {
                 Fields.Proto => Proto(value, out isTcp),
-                Fields.Src => TryParseIPv4(value, out source) ? LogLineRejection.None : LogLineRejection.BadAddress,
+                Fields.Src => HostAddress.TryParseKernel(value, out source) ? LogLineRejection.None : LogLineRejection.BadAddress,
                 Fields.Dpt => UInt16(value, 1, out port),
                 Fields.Id => UInt16(value, 0, out id),
                 Fields.Seq => UInt32(value, out sequence),
@@ -149,13 +121,11 @@ internal sealed class LogLineParser
                 return false;
             }
         }
-
         reason = Verdict(seen, isTcp, depth);
         if (reason != LogLineRejection.None)
         {
             return false;
         }
-
         knock = new KnockLine(source, port, id, sequence, acknowledgment, window);
         return true;
     }
@@ -166,29 +136,25 @@ internal sealed class LogLineParser
         {
             return LogLineRejection.UnbalancedBracket;
         }
-
         if ((seen & Fields.Proto) != 0 && !isTcp)
         {
             return LogLineRejection.NotTcp;
         }
-
         if ((seen & Fields.Syn) == 0)
         {
             return (seen & Fields.Proto) == 0 ? LogLineRejection.MissingField : LogLineRejection.NotSyn;
         }
-
         if ((seen & Fields.ForbiddenFlags) != 0)
         {
             return LogLineRejection.UnexpectedFlag;
         }
-
         return (seen & Fields.Required) == Fields.Required ? LogLineRejection.None : LogLineRejection.MissingField;
     }
 
     /// <summary>Updates the bracket depth for a skipped token; false for a ']' with no open '['.</summary>
     private static bool TrackBrackets(ReadOnlySpan<byte> token, ref int depth)
     {
-        foreach (byte b in token)
+        foreach (var b in token)
         {
             if (b == (byte)'[')
             {
@@ -200,11 +166,9 @@ internal sealed class LogLineParser
                 {
                     return false;
                 }
-
                 depth--;
             }
         }
-
         return true;
     }
 
@@ -218,7 +182,6 @@ internal sealed class LogLineParser
                 {
                     return Fields.AckFlag;
                 }
-
                 return Key(token, "ACK="u8, Fields.AckNumber, out valueStart);
             case (byte)'C':
                 return token.SequenceEqual("CWR"u8) ? Fields.Cwr : Fields.None;
@@ -235,7 +198,6 @@ internal sealed class LogLineParser
                 {
                     return Fields.Psh;
                 }
-
                 return Key(token, "PROTO="u8, Fields.Proto, out valueStart);
             case (byte)'R':
                 return token.SequenceEqual("RST"u8) ? Fields.Rst : Fields.None;
@@ -244,8 +206,7 @@ internal sealed class LogLineParser
                 {
                     return Fields.Syn;
                 }
-
-                Fields f = Key(token, "SRC="u8, Fields.Src, out valueStart);
+                var f = Key(token, "SRC="u8, Fields.Src, out valueStart);
                 return f != Fields.None ? f : Key(token, "SEQ="u8, Fields.Seq, out valueStart);
             case (byte)'U':
                 return token.SequenceEqual("URG"u8) ? Fields.Urg : Fields.None;
@@ -263,7 +224,6 @@ internal sealed class LogLineParser
             valueStart = key.Length;
             return field;
         }
-
         valueStart = 0;
         return Fields.None;
     }
@@ -277,16 +237,14 @@ internal sealed class LogLineParser
     private static LogLineRejection UInt16(ReadOnlySpan<byte> value, uint min, out ushort result)
     {
         result = 0;
-        if (!TryParseDecimal(value, out ulong n))
+        if (!TryParseDecimal(value, out var n))
         {
             return LogLineRejection.BadNumber;
         }
-
         if (n < min || n > ushort.MaxValue)
         {
             return LogLineRejection.OutOfRange;
         }
-
         result = (ushort)n;
         return LogLineRejection.None;
     }
@@ -294,16 +252,14 @@ internal sealed class LogLineParser
     private static LogLineRejection UInt32(ReadOnlySpan<byte> value, out uint result)
     {
         result = 0;
-        if (!TryParseDecimal(value, out ulong n))
+        if (!TryParseDecimal(value, out var n))
         {
             return LogLineRejection.BadNumber;
         }
-
         if (n > uint.MaxValue)
         {
             return LogLineRejection.OutOfRange;
         }
-
         result = (uint)n;
         return LogLineRejection.None;
     }
@@ -316,58 +272,16 @@ internal sealed class LogLineParser
         {
             return false;
         }
-
-        foreach (byte b in digits)
+        foreach (var b in digits)
         {
-            uint d = unchecked((uint)(b - (byte)'0'));
+            var d = unchecked((uint)(b - (byte)'0'));
             if (d > 9)
             {
                 return false;
             }
-
             // 10 digits at most: below 10^10, no overflow.
             value = (value * 10) + d;
         }
-
-        return true;
-    }
-
-    /// <summary>Strict dotted quad as %pI4 writes it: four decimal octets 0-255 without leading zeros.</summary>
-    internal static bool TryParseIPv4(ReadOnlySpan<byte> text, out uint address)
-    {
-        address = 0;
-        for (int i = 0; i < 4; i++)
-        {
-            int dot = text.IndexOf((byte)'.');
-            ReadOnlySpan<byte> part;
-            if (i < 3)
-            {
-                if (dot < 0)
-                {
-                    return false;
-                }
-
-                part = text[..dot];
-                text = text[(dot + 1)..];
-            }
-            else
-            {
-                if (dot >= 0)
-                {
-                    return false;
-                }
-
-                part = text;
-            }
-
-            if (part.Length > 3 || !TryParseDecimal(part, out ulong octet) || octet > 255)
-            {
-                return false;
-            }
-
-            address = (address << 8) | (uint)octet;
-        }
-
         return true;
     }
 

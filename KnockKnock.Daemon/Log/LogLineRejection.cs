@@ -39,6 +39,6 @@ internal enum LogLineRejection
     /// <summary>A number is decimal but outside its field's range (e.g. DPT=0, WINDOW=65536).</summary>
     OutOfRange,
 
-    /// <summary>SRC= is not a strict dotted-quad IPv4 address.</summary>
+    /// <summary>SRC= is not an address as the kernel prints it (see <see cref="HostAddress.TryParseKernel"/>).</summary>
     BadAddress,
 }

@@ -25,42 +25,36 @@ internal static class SyslogHeader
         {
             return false;
         }
-
         ReadOnlySpan<byte> rest;
         if (IsAsciiDigit(line[0]))
         {
             // RFC 3339: one token "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm)".
-            int space = line.IndexOf((byte)' ');
+            var space = line.IndexOf((byte)' ');
             if (space < 20 || line[4] != (byte)'-' || line[10] != (byte)'T')
             {
                 return false;
             }
-
             rest = line[(space + 1)..];
         }
         else if (!TrySkipTraditionalTimestamp(line, out rest))
         {
             return false;
         }
-
-        int hostEnd = rest.IndexOf((byte)' ');
+        var hostEnd = rest.IndexOf((byte)' ');
         if (hostEnd <= 0)
         {
             return false;
         }
-
         rest = rest[(hostEnd + 1)..];
         if (!rest.StartsWith("kernel: "u8))
         {
             return false;
         }
-
         rest = rest["kernel: ".Length..];
         if (!rest.IsEmpty && rest[0] == (byte)'[' && !TrySkipUptime(rest, out rest))
         {
             return false;
         }
-
         message = rest;
         return true;
     }
@@ -79,7 +73,6 @@ internal static class SyslogHeader
         {
             return false;
         }
-
         rest = line[Length..];
         return true;
     }
@@ -88,35 +81,30 @@ internal static class SyslogHeader
     private static bool TrySkipUptime(ReadOnlySpan<byte> text, out ReadOnlySpan<byte> rest)
     {
         rest = default;
-        int i = 1;
+        var i = 1;
         while (i < text.Length && text[i] == (byte)' ')
         {
             i++;
         }
-
-        int digits = i;
+        var digits = i;
         while (i < text.Length && IsAsciiDigit(text[i]))
         {
             i++;
         }
-
         if (i == digits || i >= text.Length || text[i] != (byte)'.')
         {
             return false;
         }
-
         i++;
-        int fraction = i;
+        var fraction = i;
         while (i < text.Length && IsAsciiDigit(text[i]))
         {
             i++;
         }
-
         if (i == fraction || !text[i..].StartsWith("] "u8))
         {
             return false;
         }
-
         rest = text[(i + 2)..];
         return true;
     }

@@ -20,11 +20,11 @@ internal static class PrivilegeDrop
         var entry = name is not null ? Syscall.getpwnam(name) : Syscall.getpwnam(DefaultUser) ?? Syscall.getpwnam(FallbackUser);
         if (entry is null)
         {
-            throw new InvalidOperationException($"no such user: {name ?? $"{DefaultUser} or {FallbackUser}"}");
+            throw KnockKnockException.Usage($"no such user: {name ?? $"{DefaultUser} or {FallbackUser}"}");
         }
         if (entry.pw_uid == 0 || entry.pw_gid == 0)
         {
-            throw new InvalidOperationException($"refusing to run as {entry.pw_name}: uid or gid 0");
+            throw KnockKnockException.Usage($"refusing to run as {entry.pw_name}: uid or gid 0");
         }
         return (entry.pw_uid, entry.pw_gid);
     }
@@ -34,7 +34,8 @@ internal static class PrivilegeDrop
     {
         var (uid, gid) = ResolveUser(userName);
         Interop.ClearSupplementaryGroups();
-        Interop.SetAllIds(uid, gid);
+        Interop.SetAllGroupIds(gid);
+        Interop.SetAllUserIds(uid);
         Interop.SetNoNewPrivilegesOnAllThreads();
         Verify(uid, gid);
         return (uid, gid);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using KnockKnock.Daemon.Firewall;
+using Tmds.Linux;
 
 namespace KnockKnock.Daemon.Worker;
 
@@ -50,16 +51,15 @@ internal sealed class WorkerClient : IDisposable
     /// </summary>
     /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
     /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>
-    public static WorkerClient Start(FirewallKind kind, NftSet? nftSet = null, string? executable = null, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
+    public static WorkerClient Start(IFirewallBackend backend, FirewallSettings? settings = null, string? executable = null, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
     {
         var program = executable ?? Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this process's executable");
-        var set = nftSet ?? NftSet.Default;
         var (mine, theirs) = Interop.SocketPairSeqPacket();
         try
         {
             string[] argv = [.. launcher ?? [], program, WorkerMain.Mode, theirs.Fd.ToString(CultureInfo.InvariantCulture),
                 Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-                .. kind == FirewallKind.Nft ? (string[])["nft", set.Family, set.Table, set.Set] : ["iptables"]];
+                backend.Name, .. backend.WorkerArguments(settings ?? FirewallSettings.Default)];
             var info = new ProcessStartInfo(argv[0])
             {
                 UseShellExecute = false,
@@ -106,11 +106,11 @@ internal sealed class WorkerClient : IDisposable
     }
 
     /// <summary>
-    /// Asks for an opening: new TCP connections from <paramref name="source"/> (IPv4, host order)
+    /// Asks for an opening: new TCP connections from <paramref name="source"/>
     /// to <paramref name="port"/> for <paramref name="seconds"/> (1-3600). False with the worker's
     /// reason when the firewall refused; throws when the worker is gone.
     /// </summary>
-    public bool TryOpen(uint source, ushort port, int seconds, out string error)
+    public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
         => TryExchange(WorkerRequest.Open(source, port, seconds).Encode(), out error);
 
     /// <summary>Removes every opening; throws if the worker could not.</summary>
@@ -150,7 +150,7 @@ internal sealed class WorkerClient : IDisposable
             try
             {
                 Interop.SendMessage(_socket, message);
-                if (!Interop.WaitReadable(_socket, s_replyTimeout))
+                if (!WaitReadable(_socket, s_replyTimeout))
                 {
                     throw new TimeoutException("the worker did not answer");
                 }
@@ -162,6 +162,24 @@ internal sealed class WorkerClient : IDisposable
             }
             return length == 0 ? throw new IOException("the worker has exited")
                 : Encoding.ASCII.GetString(reply, 0, Math.Min(length, reply.Length));
+        }
+    }
+
+    /// <summary>Waits for the worker's reply (or its hang-up) up to <paramref name="timeout"/>; a signal does not shorten the wait.</summary>
+    private static bool WaitReadable(FileDescriptorHandle socket, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + checked((long)timeout.TotalMilliseconds);
+        while (true)
+        {
+            var left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                return false;
+            }
+            if (Interop.Poll(socket, LibC.POLLIN, checked((int)left), "the worker's socket") != 0)
+            {
+                return true;
+            }
         }
     }
 

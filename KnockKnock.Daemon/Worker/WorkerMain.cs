@@ -16,7 +16,8 @@ namespace KnockKnock.Daemon.Worker;
 /// kernel expires them: nft element timeouts, iptables --datestop). No crypto, no profiles, no log parsing here (a test checks).
 /// </summary>
 /// <remarks>
-/// Arguments after the mode: <c>FD PARENT_PID nft [FAMILY TABLE SET]</c> or <c>FD PARENT_PID iptables</c>.
+/// Arguments after the mode: <c>FD PARENT_PID BACKEND [ARGUMENTS...]</c>, BACKEND a name in
+/// <see cref="FirewallBackends"/> and ARGUMENTS what that backend's WorkerArguments gave (nft: FAMILY TABLE SET).
 /// Exit codes: 0 after a clean shutdown, 1 when start-up or a reset failed, 2 for bad arguments.
 /// </remarks>
 internal static class WorkerMain
@@ -28,22 +29,22 @@ internal static class WorkerMain
     internal static int Run(string[] args, ToolRunner runner)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (!TryParseArguments(args, out var fd, out var parent, out var kind, out var nftSet))
+        if (!TryParseArguments(args, runner, out var fd, out var parent, out var firewall))
         {
-            Console.Error.WriteLine("knockknock worker: usage: FD PARENT_PID nft [FAMILY TABLE SET] | FD PARENT_PID iptables");
+            Console.Error.WriteLine($"knockknock worker: usage: FD PARENT_PID BACKEND [ARGUMENTS] (BACKEND: {string.Join(", ", FirewallBackends.All.Select(b => b.Name))})");
             return 2;
         }
         // First thing: die with the daemon. Then close the race where it died before the prctl.
         Interop.SetParentDeathSignal(LibC.SIGTERM);
-        if (LibC.getppid() != parent)
+        if (Interop.GetParentProcessId() != parent)
         {
             Console.Error.WriteLine("knockknock worker: parent is gone");
             return 1;
         }
-        using var socket = new FileDescriptorHandle(fd, ownsHandle: true);
+        using var socket = new FileDescriptorHandle(fd);
         // The firewall tools must not inherit the request channel.
         Interop.SetCloseOnExec(socket, closeOnExec: true);
-        var worker = new Openings(FirewallBackend.Create(kind, nftSet, runner));
+        var worker = new ActiveOpenings(firewall);
         var notes = new List<string>();
         try
         {
@@ -82,14 +83,14 @@ internal static class WorkerMain
     }
 
     /// <summary>Answers requests until end of stream (false) or a detach that was answered (true).</summary>
-    private static bool Serve(FileDescriptorHandle socket, Openings worker)
+    private static bool Serve(FileDescriptorHandle socket, ActiveOpenings worker)
     {
         var buffer = new byte[WorkerRequest.MaxLength + 1];
         while (true)
         {
             var length = Interop.ReceiveMessage(socket, buffer);
             // A zero-length message also reads as 0; only a hang-up ends the loop.
-            if (length == 0 && Interop.IsHungUp(socket))
+            if (length == 0 && (Interop.Poll(socket, 0, 0, "the daemon's socket") & LibC.POLLHUP) != 0)
             {
                 return false;
             }
@@ -113,27 +114,14 @@ internal static class WorkerMain
         }
     }
 
-    private static bool TryParseArguments(string[] args, out int fd, out int parent, out FirewallKind kind, out NftSet nftSet)
+    private static bool TryParseArguments(string[] args, ToolRunner runner, out int fd, out int parent, out IFirewallOpenings firewall)
     {
-        (fd, parent, kind, nftSet) = (0, 0, FirewallKind.Nft, NftSet.Default);
-        if (args.Length < 3 || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out fd) || fd < 3
-            || !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out parent) || parent < 1)
-        {
-            return false;
-        }
-        switch (args[2..])
-        {
-            case ["iptables"]:
-                kind = FirewallKind.Iptables;
-                return true;
-            case ["nft"]:
-                return true;
-            case ["nft", var family, var table, var set] when NftSet.TryValidate(family, table, set, out _):
-                nftSet = new NftSet(family, table, set);
-                return true;
-            default:
-                return false;
-        }
+        (fd, parent, firewall) = (0, 0, null!);
+        return args.Length >= 3
+            && int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out fd) && fd >= 3
+            && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out parent) && parent >= 1
+            && FirewallBackends.Find(args[2]) is { } backend
+            && backend.TryCreateOpenings(args[3..], runner, out firewall);
     }
 
     private static string OneLine(string text)

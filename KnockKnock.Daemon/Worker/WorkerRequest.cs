@@ -1,19 +1,11 @@
 using System.Globalization;
 using System.Text;
-using KnockKnock.Daemon.Firewall;
 
 namespace KnockKnock.Daemon.Worker;
 
-internal enum WorkerRequestKind
-{
-    Open,
-    Flush,
-    Detach,
-}
-
 /// <summary>
 /// One request to the root worker, one SOCK_SEQPACKET message of ASCII, no terminator:
-/// <c>open A.B.C.D PORT SECONDS</c> (dotted-quad IPv4 without leading zeros, port 1-65535,
+/// <c>open ADDRESS PORT SECONDS</c> (the address in canonical text, <see cref="HostAddress.TryParse"/>; port 1-65535,
 /// seconds 1-3600, single spaces), <c>flush</c> (remove every opening) or <c>detach</c> (answer, then
 /// exit 0 keeping the openings: the kernel expires them; a reload by restart uses it). Replies are <c>ok</c> or <c>error TEXT</c>.
 /// The worker re-validates every message with <see cref="TryParse"/>: it trusts nothing it reads.
@@ -24,18 +16,18 @@ internal readonly record struct WorkerRequest
     public const int MaxSeconds = 3600;
 
     public WorkerRequestKind Kind { get; }
-    public uint Source { get; }
+    public HostAddress Source { get; }
     public ushort Port { get; }
     public int Seconds { get; }
 
-    private WorkerRequest(WorkerRequestKind kind, uint source, ushort port, int seconds)
+    private WorkerRequest(WorkerRequestKind kind, HostAddress source, ushort port, int seconds)
         => (Kind, Source, Port, Seconds) = (kind, source, port, seconds);
 
-    public static WorkerRequest Flush { get; } = new(WorkerRequestKind.Flush, 0, 0, 0);
+    public static WorkerRequest Flush { get; } = new(WorkerRequestKind.Flush, default, 0, 0);
 
-    public static WorkerRequest Detach { get; } = new(WorkerRequestKind.Detach, 0, 0, 0);
+    public static WorkerRequest Detach { get; } = new(WorkerRequestKind.Detach, default, 0, 0);
 
-    public static WorkerRequest Open(uint source, ushort port, int seconds)
+    public static WorkerRequest Open(HostAddress source, ushort port, int seconds)
     {
         ArgumentOutOfRangeException.ThrowIfZero(port);
         ArgumentOutOfRangeException.ThrowIfLessThan(seconds, 1);
@@ -47,7 +39,7 @@ internal readonly record struct WorkerRequest
     {
         WorkerRequestKind.Flush => "flush",
         WorkerRequestKind.Detach => "detach",
-        _ => string.Create(CultureInfo.InvariantCulture, $"open {FirewallCommands.FormatAddress(Source)} {Port} {Seconds}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"open {Source} {Port} {Seconds}"),
     });
 
     public static bool TryParse(ReadOnlySpan<byte> message, out WorkerRequest request, out string error)
@@ -79,7 +71,7 @@ internal readonly record struct WorkerRequest
             error = "unknown request";
             return false;
         }
-        if (!TryParseAddress(address, out var source))
+        if (!HostAddress.TryParse(address, out var source))
         {
             error = "bad address";
             return false;
@@ -96,26 +88,6 @@ internal readonly record struct WorkerRequest
         }
         request = new(WorkerRequestKind.Open, source, checked((ushort)port), seconds);
         error = "";
-        return true;
-    }
-
-    /// <summary>Exactly four decimal octets 0-255, no leading zeros, no other characters.</summary>
-    internal static bool TryParseAddress(string text, out uint address)
-    {
-        address = 0;
-        var octets = text.Split('.');
-        if (octets.Length != 4)
-        {
-            return false;
-        }
-        foreach (var octet in octets)
-        {
-            if (!TryParseNumber(octet, 255, out var value))
-            {
-                return false;
-            }
-            address = (address << 8) | (uint)value;
-        }
         return true;
     }
 

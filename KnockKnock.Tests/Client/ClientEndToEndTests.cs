@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Client;
@@ -49,7 +51,7 @@ public sealed partial class ClientEndToEndTests
 
         using var loaded = Profile.Load(profile);
         using var cipher = loaded.CreateCipher();
-        Assert.That(cipher.TryOpen(LoggedFields(logged), knock.Counter, 1, knockPort, 0, out var counter, out var port), Is.True);
+        Assert.That(cipher.TryOpen(LoggedFields(logged), knock.Counter, 1, knockPort, default, out var counter, out var port), Is.True);
         Assert.That((counter, port), Is.EqualTo((knock.Counter, (ushort)22)));
 
         Assert.That(Packets(net.Client, "OUTPUT", 1), Is.EqualTo(1), "exactly one packet left the client namespace");

@@ -1,6 +1,12 @@
+extern alias client;
+
 using System.Text.RegularExpressions;
-using KnockKnock.Client;
-using KnockKnock.Crypto;
+using client::KnockKnock.Client;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+
+using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Client;
 
@@ -69,7 +75,7 @@ public sealed partial class CommandLineTests
         Assert.That(second.Fields, Is.Not.EqualTo(first.Fields));
         using var loaded = Profile.Load(profile);
         using var cipher = loaded.CreateCipher();
-        Assert.That(cipher.TryOpen(second.Fields, second.Counter, 1, 7003, 0, out var counter, out var port), Is.True);
+        Assert.That(cipher.TryOpen(second.Fields, second.Counter, 1, 7003, default, out var counter, out var port), Is.True);
         Assert.That((counter, port), Is.EqualTo((second.Counter, (ushort)22)));
     }
 
@@ -77,8 +83,8 @@ public sealed partial class CommandLineTests
     public void With_bind_source_the_MAC_covers_the_source_ip_given_not_the_local_one()
     {
         var profile = ClientProfile.Create(_home.FullName, "127.0.0.1", 7004, bindSource: true);
-        const uint Public = 0xCB007107; // 203.0.113.7
-        const uint Local = 0x7F000001;  // 127.0.0.1, the route's source
+        var Public = Addresses.Of("203.0.113.7");
+        var Local = Addresses.Of("127.0.0.1");
 
         var knock = DryRun(profile, "127.0.0.1", 443, "--source-ip", "203.0.113.7");
 
@@ -99,7 +105,7 @@ public sealed partial class CommandLineTests
 
         using var loaded = Profile.Load(profile);
         using var cipher = loaded.CreateCipher();
-        Assert.That(cipher.TryOpen(knock.Fields, knock.Counter, 1, 7005, 0x7F000001, out _, out _), Is.True);
+        Assert.That(cipher.TryOpen(knock.Fields, knock.Counter, 1, 7005, Addresses.Of("127.0.0.1"), out _, out _), Is.True);
     }
 
     [Test]
@@ -119,7 +125,7 @@ public sealed partial class CommandLineTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = global::KnockKnock.Client.Program.Run(args, output, error);
+        var exitCode = client::KnockKnock.Client.Program.Run(args, output, error);
         return (exitCode, output.ToString(), error.ToString());
     }
 

@@ -1,5 +1,9 @@
-using KnockKnock.Client;
-using KnockKnock.Crypto;
+extern alias client;
+
+using client::KnockKnock.Client;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Tests.Client;
 
@@ -32,7 +36,7 @@ public sealed class KnockerTests
         // About 1 counter in 65536 gives ID 0; 2^21 tries miss one with probability e^-32.
         for (ulong c = 0; c < 1UL << 21 && !found; c++)
         {
-            if (cipher.Seal(c, KnockPort, Port, 0).Id == 0)
+            if (cipher.Seal(c, KnockPort, Port, default).Id == 0)
             {
                 (zero, found) = (c, true);
             }
@@ -40,11 +44,11 @@ public sealed class KnockerTests
         Assert.That(found, Is.True, "no counter sealing to ID 0 was found");
 
         var next = zero;
-        var (counter, fields) = Knocker.ReserveAndSeal(() => next++, c => cipher.Seal(c, KnockPort, Port, 0));
+        var (counter, fields) = Knocker.ReserveAndSeal(() => next++, c => cipher.Seal(c, KnockPort, Port, default));
 
         Assert.That(counter, Is.EqualTo(zero + 1));
         Assert.That(fields.Id, Is.Not.Zero);
-        Assert.That(cipher.TryOpen(fields, zero, 4, KnockPort, 0, out var matched, out var port), Is.True);
+        Assert.That(cipher.TryOpen(fields, zero, 4, KnockPort, default, out var matched, out var port), Is.True);
         Assert.That((matched, port), Is.EqualTo((zero + 1, Port)));
     }
 }

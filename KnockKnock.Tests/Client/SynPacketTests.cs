@@ -1,14 +1,20 @@
+extern alias client;
+
 using System.Buffers.Binary;
-using KnockKnock.Client;
-using KnockKnock.Crypto;
+using client::KnockKnock.Client;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+
+using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Client;
 
 [TestFixture]
 public sealed class SynPacketTests
 {
-    private const uint ClientAddress = 0xC6120102; // 198.18.1.2
-    private const uint ServerAddress = 0xC6120101; // 198.18.1.1
+    private static readonly HostAddress ClientAddress = Addresses.Of("198.18.1.2");
+    private static readonly HostAddress ServerAddress = Addresses.Of("198.18.1.1");
 
     // Computed independently (Python struct + RFC 1071 sum) for the fields below.
     private static readonly byte[] s_golden = Convert.FromHexString(
@@ -44,8 +50,8 @@ public sealed class SynPacketTests
         var fields = new KnockFields(0xBEEF, 0xDEADBEEF, 0x0BADF00D, 0xCAFE);
         var packet = Build(fields, out var sourcePort);
         Assert.That(BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(4)), Is.EqualTo(fields.Id));
-        Assert.That(BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(12)), Is.EqualTo(ClientAddress));
-        Assert.That(BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(16)), Is.EqualTo(ServerAddress));
+        Assert.That(HostAddress.FromBytes(packet.AsSpan(12, 4)), Is.EqualTo(ClientAddress));
+        Assert.That(HostAddress.FromBytes(packet.AsSpan(16, 4)), Is.EqualTo(ServerAddress));
         Assert.That(BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(20)), Is.EqualTo(sourcePort));
         Assert.That(BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(22)), Is.EqualTo(7777));
         Assert.That(BinaryPrimitives.ReadUInt32BigEndian(packet.AsSpan(24)), Is.EqualTo(fields.Sequence));
@@ -60,8 +66,8 @@ public sealed class SynPacketTests
         for (var i = 0; i < 10_000; i++)
         {
             var fields = new KnockFields((ushort)random.Next(1, 65536), (uint)random.NextInt64(0, 1L << 32), (uint)random.NextInt64(0, 1L << 32), (ushort)random.Next(65536));
-            var source = (uint)random.NextInt64(0, 1L << 32);
-            var destination = (uint)random.NextInt64(0, 1L << 32);
+            var source = HostAddress.FromBytes(BitConverter.GetBytes(random.Next()));
+            var destination = HostAddress.FromBytes(BitConverter.GetBytes(random.Next()));
             var packet = new byte[SynPacket.Length];
             SynPacket.Write(packet, source, destination, SynPacket.RandomSourcePort(), (ushort)random.Next(1, 65536), fields);
 
@@ -99,8 +105,8 @@ public sealed class SynPacketTests
     public void Write_refuses_a_short_buffer_and_port_0()
     {
         var fields = new KnockFields(1, 2, 3, 4);
-        Assert.That(() => SynPacket.Write(new byte[39], 1, 2, 40000, 7777, fields), Throws.InstanceOf<ArgumentOutOfRangeException>());
-        Assert.That(() => SynPacket.Write(new byte[40], 1, 2, 40000, 0, fields), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => SynPacket.Write(new byte[39], ClientAddress, ServerAddress, 40000, 7777, fields), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => SynPacket.Write(new byte[40], ClientAddress, ServerAddress, 40000, 0, fields), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 
     private static byte[] Build(in KnockFields fields, out ushort sourcePort)

@@ -1,8 +1,12 @@
 using System.Text;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon;
+using KnockKnock.Daemon.Commands;
+using KnockKnock.Daemon.Host;
 using KnockKnock.Daemon.Knocks;
 using KnockKnock.Daemon.Log;
-using KnockKnock.Daemon.Service;
 using KnockKnock.Tests.Log;
 using KnockKnock.Tests.Support;
 
@@ -13,15 +17,15 @@ namespace KnockKnock.Tests.Daemon;
 public sealed class KnockProcessorTests
 {
     private const string Client = "198.18.1.2";
-    private const uint ClientAddress = 0xC6120102;
+    private static readonly HostAddress ClientAddress = Addresses.Of("198.18.1.2");
 
     private sealed class RecordingOpener(Func<string>? counterAtOpen = null) : IPortOpener
     {
-        public List<(uint Source, ushort Port, int Seconds, string CounterAtOpen)> Openings { get; } = [];
+        public List<(HostAddress Source, ushort Port, int Seconds, string CounterAtOpen)> Openings { get; } = [];
 
         public bool Fail { get; set; }
 
-        public bool TryOpen(uint source, ushort port, int seconds, out string error)
+        public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
         {
             Openings.Add((source, port, seconds, counterAtOpen?.Invoke() ?? ""));
             error = Fail ? "nft failed" : "";
@@ -58,11 +62,11 @@ public sealed class KnockProcessorTests
     private static string Line(KnockFields f, ushort knockPort, string source = Client) =>
         KernelLines.Tcp(src: source, dpt: knockPort.ToString(), id: f.Id.ToString(), seq: f.Sequence.ToString(), ack: f.Acknowledgment.ToString(), window: f.Window.ToString());
 
-    private KnockFields Seal(string profile, ulong counter, ushort port, uint source = ClientAddress)
+    private KnockFields Seal(string profile, ulong counter, ushort port, HostAddress? source = null)
     {
         using var p = Profile.Load(_dir.Combine("profiles", profile));
         using var cipher = p.CreateCipher();
-        return cipher.Seal(counter, p.KnockPort, port, source);
+        return cipher.Seal(counter, p.KnockPort, port, source ?? ClientAddress);
     }
 
     private void Feed(string line) => _processor.Process(Encoding.ASCII.GetBytes(line));

@@ -36,7 +36,7 @@ public sealed class FirewallBaselineTests(string backend)
         using var kernelLog = new KernelLogTail();
         site.Resend(new(4242, 1_000_001, 2_000_002, 3003), 40001, site.KnockPort());
         var line = KnockSite.WaitForLogLine(kernelLog, net.ClientAddress, 40001, site.KnockPort());
-        Assert.That(KnockSite.LoggedFields(line), Is.EqualTo(new KnockKnock.Crypto.KnockFields(4242, 1_000_001, 2_000_002, 3003)), line);
+        Assert.That(KnockSite.LoggedFields(line), Is.EqualTo(new KnockKnock.Crypto.Protocol.KnockFields(4242, 1_000_001, 2_000_002, 3003)), line);
         Assert.That(line, Does.Contain(" SYN "));
         site.Resend(new(1, 2, 3, 4), 40002, KnockSite.Service);
         Assert.That(

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.EndToEnd;
@@ -27,7 +29,7 @@ internal static partial class HostileLines
         {
             var kind = i % 20;
             string message;
-            string lineHeader = header;
+            var lineHeader = header;
             if (kind < 7)
             {
                 message = MutateConsumed(consumed, random);

@@ -2,8 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Firewall.Iptables;
+using KnockKnock.Daemon.Firewall.Nft;
 using KnockKnock.Tests.Client;
 using KnockKnock.Tests.Support;
 
@@ -31,12 +35,7 @@ internal sealed class KnockSite : IDisposable
     public KnockSite(string backend, int delaySeconds = 3, (string Name, string Allow)[]? profiles = null, int[]? services = null)
     {
         Root.Require();
-        Kind = backend switch
-        {
-            "nft" => FirewallKind.Nft,
-            "iptables" => FirewallKind.Iptables,
-            _ => throw new ArgumentException("nft or iptables", nameof(backend)),
-        };
+        Firewall = FirewallBackends.Find(backend) ?? throw new ArgumentException("nft or iptables", nameof(backend));
         Backend = backend;
         DelaySeconds = delaySeconds;
         // LOG lines from namespaces other than the initial one reach the kernel log only with this.
@@ -82,7 +81,7 @@ internal sealed class KnockSite : IDisposable
 
     public string Backend { get; }
 
-    public FirewallKind Kind { get; }
+    public IFirewallBackend Firewall { get; }
 
     public int DelaySeconds { get; }
 
@@ -138,7 +137,7 @@ internal sealed class KnockSite : IDisposable
     /// <summary>The firewall's current openings: nft set elements, or the iptables opening rules of the KNOCKKNOCK chain.</summary>
     public IReadOnlyList<string> Openings()
     {
-        if (Kind == FirewallKind.Nft)
+        if (Firewall == NftBackend.Instance)
         {
             var set = Net.Server.Exec("nft", "list", "set", "inet", "knockknock", "allowed");
             var match = Regex.Match(set, @"elements\s*=\s*\{([^}]*)\}");
@@ -146,7 +145,7 @@ internal sealed class KnockSite : IDisposable
                 ? match.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 : [];
         }
-        var chain = Net.Server.Run("iptables", "-w", "-S", FirewallCommands.IptablesChain);
+        var chain = Net.Server.Run("iptables", "-w", "-S", IptablesCommands.Chain);
         return chain.ExitCode != 0 ? [] : chain.StdOut.Split('\n').Where(l => l.Contains("-j CONNMARK", StringComparison.Ordinal)).ToList();
     }
 
@@ -198,7 +197,7 @@ internal sealed class KnockSite : IDisposable
     private void LoadRuleset()
     {
         var ports = _knockPorts.Values.ToList();
-        if (Kind == FirewallKind.Nft)
+        if (Firewall == NftBackend.Instance)
         {
             var file = Path.Combine(Directory, "ruleset.nft");
             File.WriteAllText(file, NftRuleset.Text(ports, Prefix));

@@ -1,5 +1,9 @@
-using KnockKnock.Crypto;
-using KnockKnock.Daemon.Service;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon.Commands;
+using KnockKnock.Daemon.Host;
+using KnockKnock.Daemon.Log;
 using KnockKnock.Tests.Support;
 using Tmds.Linux;
 

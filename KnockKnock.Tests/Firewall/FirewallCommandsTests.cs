@@ -1,20 +1,17 @@
 using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Firewall.Iptables;
+using KnockKnock.Daemon.Firewall.Nft;
+
+using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Firewall;
 
 [TestFixture]
 public sealed class FirewallCommandsTests
 {
-    private const uint Client = 0xC6120102; // 198.18.1.2
+    private static readonly HostAddress Client = Addresses.Of("198.18.1.2");
 
     [Test]
-    public void Addresses_format_as_plain_dotted_quads()
-    {
-        Assert.That(FirewallCommands.FormatAddress(Client), Is.EqualTo("198.18.1.2"));
-        Assert.That(FirewallCommands.FormatAddress(0), Is.EqualTo("0.0.0.0"));
-        Assert.That(FirewallCommands.FormatAddress(uint.MaxValue), Is.EqualTo("255.255.255.255"));
-    }
-
     [TestCase("iptables v1.8.9 (nf_tables)\n", true)]
     [TestCase("iptables v1.8.9 (legacy)\n", false)]
     [TestCase("iptables v1.6.1\n", false)]
@@ -23,26 +20,26 @@ public sealed class FirewallCommandsTests
     {
         // Legacy tables are rewritten whole for every rule change, restarting every -m limit.
         Assert.That(IptablesBackend.DrivesNfTables(version), Is.EqualTo(usable));
-        Assert.That(FirewallCommands.IptablesVersion(), Is.EqualTo(new[] { "/usr/sbin/iptables", "--version" }));
+        Assert.That(IptablesCommands.Version(), Is.EqualTo(new[] { "/usr/sbin/iptables", "--version" }));
     }
 
     [Test]
     public void Nft_argv_is_pinned()
     {
         var set = NftSet.Default;
-        Assert.That(FirewallCommands.NftAddElement(set, Client, 2222, TimeSpan.FromSeconds(15)), Is.EqualTo(new[]
+        Assert.That(NftCommands.AddElement(set, Client, 2222, TimeSpan.FromSeconds(15)), Is.EqualTo(new[]
         {
             "/usr/sbin/nft", "add", "element", "inet", "knockknock", "allowed", "{", "198.18.1.2", ".", "2222", "timeout", "15s", "}",
         }));
-        Assert.That(FirewallCommands.NftDeleteElement(set, Client, 2222), Is.EqualTo(new[]
+        Assert.That(NftCommands.DeleteElement(set, Client, 2222), Is.EqualTo(new[]
         {
             "/usr/sbin/nft", "delete", "element", "inet", "knockknock", "allowed", "{", "198.18.1.2", ".", "2222", "}",
         }));
-        Assert.That(FirewallCommands.NftFlushSet(new NftSet("ip", "filter", "knocked")), Is.EqualTo(new[]
+        Assert.That(NftCommands.FlushSet(new NftSet("ip", "filter", "knocked")), Is.EqualTo(new[]
         {
             "/usr/sbin/nft", "flush", "set", "ip", "filter", "knocked",
         }));
-        Assert.That(FirewallCommands.NftListSet(new NftSet("ip", "filter", "knocked")), Is.EqualTo(new[]
+        Assert.That(NftCommands.ListSet(new NftSet("ip", "filter", "knocked")), Is.EqualTo(new[]
         {
             "/usr/sbin/nft", "list", "set", "ip", "filter", "knocked",
         }));
@@ -59,22 +56,22 @@ public sealed class FirewallCommandsTests
             "-m", "comment", "--comment", "knockknock 198.18.1.2:2222 until 1893546245",
             "-j", "CONNMARK", "--set-xmark", "0x4b4b0001/0xffffffff",
         ];
-        Assert.That(FirewallCommands.IptablesInsertOpening(Client, 2222, until), Is.EqualTo((string[])["/usr/sbin/iptables", "-w", "-I", "KNOCKKNOCK", "1", .. spec]));
-        Assert.That(FirewallCommands.IptablesDeleteOpening(Client, 2222, until), Is.EqualTo((string[])["/usr/sbin/iptables", "-w", "-D", "KNOCKKNOCK", .. spec]));
-        Assert.That(FirewallCommands.IptablesNewChain(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-N", "KNOCKKNOCK" }));
-        Assert.That(FirewallCommands.IptablesFlushChain(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-F", "KNOCKKNOCK" }));
-        Assert.That(FirewallCommands.IptablesCheckJump(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-C", "INPUT", "-j", "KNOCKKNOCK" }));
-        Assert.That(FirewallCommands.IptablesInsertJump(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-I", "INPUT", "1", "-j", "KNOCKKNOCK" }));
-        Assert.That(FirewallCommands.IptablesAcceptAdmitted(), Is.EqualTo(new[]
+        Assert.That(IptablesCommands.InsertOpening(Client, 2222, until), Is.EqualTo((string[])["/usr/sbin/iptables", "-w", "-I", "KNOCKKNOCK", "1", .. spec]));
+        Assert.That(IptablesCommands.DeleteOpening(Client, 2222, until), Is.EqualTo((string[])["/usr/sbin/iptables", "-w", "-D", "KNOCKKNOCK", .. spec]));
+        Assert.That(IptablesCommands.NewChain(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-N", "KNOCKKNOCK" }));
+        Assert.That(IptablesCommands.FlushChain(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-F", "KNOCKKNOCK" }));
+        Assert.That(IptablesCommands.CheckJump(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-C", "INPUT", "-j", "KNOCKKNOCK" }));
+        Assert.That(IptablesCommands.InsertJump(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-I", "INPUT", "1", "-j", "KNOCKKNOCK" }));
+        Assert.That(IptablesCommands.AcceptAdmitted(), Is.EqualTo(new[]
         {
             "/usr/sbin/iptables", "-w", "-A", "KNOCKKNOCK", "-m", "connmark", "--mark", "0x4b4b0001", "-j", "ACCEPT",
         }));
-        Assert.That(FirewallCommands.IptablesDeleteAdmitted(), Is.EqualTo(new[]
+        Assert.That(IptablesCommands.DeleteAdmitted(), Is.EqualTo(new[]
         {
             "/usr/sbin/iptables", "-w", "-D", "KNOCKKNOCK", "-m", "connmark", "--mark", "0x4b4b0001", "-j", "ACCEPT",
         }));
-        Assert.That(FirewallCommands.IptablesListChain(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-S", "KNOCKKNOCK" }));
-        Assert.That(FirewallCommands.IptablesAdmittedLine, Is.EqualTo("-A KNOCKKNOCK -m connmark --mark 0x4b4b0001 -j ACCEPT"));
+        Assert.That(IptablesCommands.ListChain(), Is.EqualTo(new[] { "/usr/sbin/iptables", "-w", "-S", "KNOCKKNOCK" }));
+        Assert.That(IptablesCommands.AdmittedLine, Is.EqualTo("-A KNOCKKNOCK -m connmark --mark 0x4b4b0001 -j ACCEPT"));
     }
 
     [Test]
@@ -88,8 +85,9 @@ public sealed class FirewallCommandsTests
     [Test]
     public void Detection_prefers_nft_when_present()
     {
-        Assert.That(FirewallDetection.Detect(path => path == "/usr/sbin/nft"), Is.EqualTo(FirewallKind.Nft));
-        Assert.That(FirewallDetection.Detect(_ => false), Is.EqualTo(FirewallKind.Iptables));
+        Assert.That(FirewallBackends.Detect(path => path == "/usr/sbin/nft"), Is.SameAs(NftBackend.Instance));
+        Assert.That(FirewallBackends.Detect(path => path == "/usr/sbin/iptables"), Is.SameAs(IptablesBackend.Instance));
+        Assert.That(FirewallBackends.Detect(_ => false), Is.SameAs(IptablesBackend.Instance));
     }
 
     [Test]

@@ -1,4 +1,8 @@
 using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Firewall.Iptables;
+using KnockKnock.Daemon.Firewall.Nft;
+
+using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Firewall;
 
@@ -28,10 +32,10 @@ public sealed class IptablesLeftoversTests
             Accept,
             "");
         var leftovers = IptablesLeftovers.Parse(listing, s_now);
-        Assert.That(leftovers.Live, Is.EqualTo(new[] { new Opening(0xC6120102, 2222, 30, DateTimeOffset.FromUnixTimeSeconds(1_893_456_030)) }));
+        Assert.That(leftovers.Live, Is.EqualTo(new[] { new FirewallOpening(Addresses.Of("198.18.1.2"), 2222, 30, DateTimeOffset.FromUnixTimeSeconds(1_893_456_030)) }));
         Assert.That(leftovers.Expired.Select(o => (o.Source, o.Port, o.Until.ToUnixTimeSeconds())), Is.EqualTo(new[]
         {
-            (0xC6120103u, (ushort)22, 1_893_456_000L), (0x0A000001u, (ushort)65535, 1_893_455_000L),
+            (Addresses.Of("198.18.1.3"), (ushort)22, 1_893_456_000L), (Addresses.Of("10.0.0.1"), (ushort)65535, 1_893_455_000L),
         }));
         Assert.That((leftovers.AdmittedCount, leftovers.AdmittedIsLast), Is.EqualTo((1, true)));
         Assert.That(leftovers.Foreign, Is.Empty);
@@ -41,11 +45,11 @@ public sealed class IptablesLeftoversTests
     public void A_deleted_expired_rule_is_the_exact_argv_the_worker_inserted()
     {
         var until = DateTimeOffset.FromUnixTimeSeconds(1_893_455_000);
-        var inserted = FirewallCommands.IptablesInsertOpening(0xC6120102, 2222, until.AddMilliseconds(700));
+        var inserted = IptablesCommands.InsertOpening(Addresses.Of("198.18.1.2"), 2222, until.AddMilliseconds(700));
         var listed = "-A KNOCKKNOCK " + string.Join(' ', inserted[5..].Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
         var expired = IptablesLeftovers.Parse(listed, s_now).Expired.Single();
-        Assert.That(FirewallCommands.IptablesDeleteOpening(expired.Source, expired.Port, expired.Until),
-            Is.EqualTo(FirewallCommands.IptablesDeleteOpening(0xC6120102, 2222, until.AddMilliseconds(700))));
+        Assert.That(IptablesCommands.DeleteOpening(expired.Source, expired.Port, expired.Until),
+            Is.EqualTo(IptablesCommands.DeleteOpening(Addresses.Of("198.18.1.2"), 2222, until.AddMilliseconds(700))));
     }
 
     [TestCase("-A KNOCKKNOCK -s 192.0.2.1/32 -j ACCEPT")]

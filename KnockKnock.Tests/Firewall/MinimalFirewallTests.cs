@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Tests.Support;
 using Tmds.Linux;
 

@@ -1,7 +1,12 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon.Commands;
 using KnockKnock.Daemon.Firewall;
-using KnockKnock.Daemon.GenProfile;
-using KnockKnock.Daemon.Service;
+using KnockKnock.Daemon.Firewall.Iptables;
+using KnockKnock.Daemon.Firewall.Nft;
+using KnockKnock.Daemon.Host;
+using KnockKnock.Daemon.Log;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Firewall;
@@ -26,21 +31,21 @@ public sealed class RulesetTests
         string[] Drop(string port) => [ipt, "-w", "-A", "KNOCKKNOCK-INPUT", "-p", "tcp", "--dport", port, "-j", "DROP"];
         string[][] expected =
         [
-            FirewallCommands.IptablesNewChain(),
-            FirewallCommands.IptablesAcceptAdmitted(),
+            IptablesCommands.NewChain(),
+            IptablesCommands.AcceptAdmitted(),
             [ipt, "-w", "-N", "KNOCKKNOCK-INPUT"],
             [ipt, "-w", "-F", "KNOCKKNOCK-INPUT"],
             [ipt, "-w", "-A", "KNOCKKNOCK-INPUT", "-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"],
             Log("7000"), Drop("7000"), Log("7001"), Drop("7001"),
             [ipt, "-w", "-I", "INPUT", "1", "-j", "KNOCKKNOCK-INPUT"],
-            FirewallCommands.IptablesInsertJump(),
+            IptablesCommands.InsertJump(),
             [ipt, "-w", "-I", "INPUT", "1", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"],
             [ipt, "-w", "-I", "INPUT", "1", "-i", "lo", "-j", "ACCEPT"],
             [ipt, "-w", "-P", "INPUT", "DROP"],
         ];
 
         Assert.That(IptablesRuleset.Commands([7001, 7000, 7001], Prefix), Is.EqualTo(expected));
-        Assert.That(FirewallCommands.IptablesAcceptAdmitted(), Is.EqualTo(new[] { ipt, "-w", "-A", "KNOCKKNOCK", "-m", "connmark", "--mark", "0x4b4b0001", "-j", "ACCEPT" }));
+        Assert.That(IptablesCommands.AcceptAdmitted(), Is.EqualTo(new[] { ipt, "-w", "-A", "KNOCKKNOCK", "-m", "connmark", "--mark", "0x4b4b0001", "-j", "ACCEPT" }));
     }
 
     [Test]
@@ -109,7 +114,7 @@ public sealed class RulesetTests
         Assert.That(text, Does.Contain(limit).And.Contain(log));
         Assert.That(text.IndexOf(limit, StringComparison.Ordinal), Is.LessThan(text.IndexOf(log, StringComparison.Ordinal)));
         Assert.That(text.IndexOf("ct state established,related accept", StringComparison.Ordinal), Is.LessThan(text.IndexOf(limit, StringComparison.Ordinal)));
-        Assert.That(LogRuleCheck.NftLoggedPorts(text, Prefix), Is.EquivalentTo(new ushort[] { 7000, 7001 }), "the daemon's own check recognises the rule");
+        Assert.That(NftLogRules.LoggedPorts(text, Prefix), Is.EquivalentTo(new ushort[] { 7000, 7001 }), "the daemon's own check recognises the rule");
     }
 
     [Test]

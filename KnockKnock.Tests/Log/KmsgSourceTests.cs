@@ -24,7 +24,7 @@ public sealed class KmsgSourceTests
     public void Delivers_a_new_record_stripped_and_nothing_from_before_it_was_opened()
     {
         Root.Require();
-        string marker = Guid.NewGuid().ToString("N");
+        var marker = Guid.NewGuid().ToString("N");
         Inject($"knockknock: before {marker}");
         using var source = new KmsgSource(includeUserspaceRecords: true);
         using var runner = new SourceRunner(source, line => line.Contains(marker, StringComparison.Ordinal));
@@ -32,14 +32,13 @@ public sealed class KmsgSourceTests
         Assert.That(runner.WaitFor(1), Is.EqualTo(new[] { $"knockknock: SRC=198.18.1.2 after {marker}" }));
         Thread.Sleep(200);
         Assert.That(runner.Lines, Has.Length.EqualTo(1));
-        Assert.That(source.LinesRead, Is.GreaterThanOrEqualTo(1));
     }
 
     [Test]
     public void A_ring_buffer_overrun_is_counted_and_reading_goes_on()
     {
         Root.Require();
-        string marker = Guid.NewGuid().ToString("N");
+        var marker = Guid.NewGuid().ToString("N");
         using var source = new KmsgSource(includeUserspaceRecords: true);
         // Not read yet: writing more than the whole ring (klogctl SIZE_BUFFER; 128 KiB here) wraps it
         // past our position, so the next read(2) fails with EPIPE. Writes by processes are rate
@@ -69,7 +68,7 @@ public sealed class KmsgSourceTests
     public void Records_written_by_processes_are_skipped_by_default()
     {
         Root.Require();
-        string marker = Guid.NewGuid().ToString("N");
+        var marker = Guid.NewGuid().ToString("N");
         using var source = new KmsgSource();
         using var runner = new SourceRunner(source, line => line.Contains(marker, StringComparison.Ordinal));
         // "<0>" asks for facility 0, but the kernel gives written records LOG_USER whatever they ask.

@@ -10,7 +10,7 @@ public sealed class MalformedLineTests
 
     private static LogLineRejection Reject(string line)
     {
-        bool ok = Parser.TryParse(KernelLines.Ascii(line), out KnockLine knock, out LogLineRejection reason);
+        var ok = Parser.TryParse(KernelLines.Ascii(line), out var knock, out var reason);
         Assert.That(ok, Is.False, line);
         Assert.That(knock, Is.EqualTo(default(KnockLine)));
         return reason;
@@ -38,10 +38,10 @@ public sealed class MalformedLineTests
     [Test]
     public void Over_long_line_is_refused_before_anything_else()
     {
-        string line = KernelLines.Example + new string('x', LogLineParser.MaxLineLength - KernelLines.Example.Length + 1);
+        var line = KernelLines.Example + new string('x', LogLineParser.MaxLineLength - KernelLines.Example.Length + 1);
         Assert.That(line, Has.Length.EqualTo(4097));
         Assert.That(Reject(line), Is.EqualTo(LogLineRejection.TooLong));
-        string atLimit = KernelLines.Example + new string('x', LogLineParser.MaxLineLength - KernelLines.Example.Length);
+        var atLimit = KernelLines.Example + new string('x', LogLineParser.MaxLineLength - KernelLines.Example.Length);
         Assert.That(Parser.TryParse(KernelLines.Ascii(atLimit), out _, out _), Is.True);
     }
 
@@ -59,7 +59,7 @@ public sealed class MalformedLineTests
     [Test]
     public void ICMP_error_quoting_a_TCP_SYN_is_not_a_knock()
     {
-        string line = "knockknock: IN=veth0 OUT= " + KernelLines.Mac + "SRC=198.18.1.9 DST=198.18.1.1 LEN=68 TOS=0x00 PREC=0xC0 TTL=64 ID=1 PROTO=ICMP TYPE=3 CODE=3 "
+        var line = "knockknock: IN=veth0 OUT= " + KernelLines.Mac + "SRC=198.18.1.9 DST=198.18.1.1 LEN=68 TOS=0x00 PREC=0xC0 TTL=64 ID=1 PROTO=ICMP TYPE=3 CODE=3 "
             + "[SRC=198.18.1.1 DST=198.18.1.9 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=54321 DF PROTO=TCP SPT=7000 DPT=40001 SEQ=1 ACK=2 WINDOW=3 RES=0x00 SYN URGP=0 ] ";
         Assert.That(Reject(line), Is.EqualTo(LogLineRejection.NotTcp));
     }
@@ -67,17 +67,17 @@ public sealed class MalformedLineTests
     [Test]
     public void Fields_inside_brackets_never_complete_an_outer_line()
     {
-        string line = "knockknock: IN=veth0 OUT= SRC=198.18.1.2 DST=198.18.1.1 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=7 PROTO=TCP SPT=1 "
+        var line = "knockknock: IN=veth0 OUT= SRC=198.18.1.2 DST=198.18.1.1 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=7 PROTO=TCP SPT=1 "
             + "[SRC=198.18.1.1 DPT=7000 SEQ=1 ACK=2 WINDOW=3 ] SYN URGP=0 ";
         Assert.That(Reject(line), Is.EqualTo(LogLineRejection.MissingField));
-        string flagInside = KernelLines.Tcp(flags: "[SYN] ");
+        var flagInside = KernelLines.Tcp(flags: "[SYN] ");
         Assert.That(Reject(flagInside), Is.EqualTo(LogLineRejection.NotSyn));
     }
 
     [Test]
     public void Truncated_packet_marked_INCOMPLETE()
     {
-        string line = "knockknock: IN=veth0 OUT= SRC=198.18.1.2 DST=198.18.1.1 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=7 PROTO=TCP INCOMPLETE [12 bytes] ";
+        var line = "knockknock: IN=veth0 OUT= SRC=198.18.1.2 DST=198.18.1.1 LEN=40 TOS=0x00 PREC=0x00 TTL=64 ID=7 PROTO=TCP INCOMPLETE [12 bytes] ";
         // No TCP header was logged, so no flags either: the first thing missing is SYN.
         Assert.That(Reject(line), Is.EqualTo(LogLineRejection.NotSyn));
     }
@@ -105,7 +105,7 @@ public sealed class MalformedLineTests
     [TestCase("6")]
     public void Not_TCP(string proto)
     {
-        string line = KernelLines.Example.Replace("PROTO=TCP", "PROTO=" + proto, StringComparison.Ordinal);
+        var line = KernelLines.Example.Replace("PROTO=TCP", "PROTO=" + proto, StringComparison.Ordinal);
         Assert.That(Reject(line), Is.EqualTo(LogLineRejection.NotTcp));
     }
 
@@ -140,7 +140,7 @@ public sealed class MalformedLineTests
     [TestCase("PROTO=TCP ")]
     public void Missing_field(string field)
     {
-        string line = KernelLines.Example.Replace(field, "", StringComparison.Ordinal);
+        var line = KernelLines.Example.Replace(field, "", StringComparison.Ordinal);
         Assert.That(line, Is.Not.EqualTo(KernelLines.Example));
         Assert.That(Reject(line), Is.EqualTo(LogLineRejection.MissingField));
     }
@@ -148,7 +148,7 @@ public sealed class MalformedLineTests
     [Test]
     public void Line_logged_without_tcp_sequence_option_lacks_SEQ_and_ACK()
     {
-        string line = KernelLines.Example.Replace("SEQ=3735928559 ACK=305419896 ", "", StringComparison.Ordinal);
+        var line = KernelLines.Example.Replace("SEQ=3735928559 ACK=305419896 ", "", StringComparison.Ordinal);
         Assert.That(Reject(line), Is.EqualTo(LogLineRejection.MissingField));
     }
 

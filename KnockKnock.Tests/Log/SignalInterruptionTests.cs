@@ -35,7 +35,7 @@ public sealed class SignalInterruptionTests
     public void Kmsg_source_keeps_reading_through_signals_and_stops_on_cancellation()
     {
         Root.Require();
-        string marker = Guid.NewGuid().ToString("N");
+        var marker = Guid.NewGuid().ToString("N");
         using var source = new KmsgSource(includeUserspaceRecords: true);
         var lines = InterruptWhileRunning(source, marker, write: message =>
         {
@@ -53,7 +53,7 @@ public sealed class SignalInterruptionTests
         {
             var path = Path.Combine(dir, "kern.log");
             File.WriteAllText(path, "");
-            string marker = Guid.NewGuid().ToString("N");
+            var marker = Guid.NewGuid().ToString("N");
             using var source = new FileSource(path);
             var lines = InterruptWhileRunning(source, marker, write: message =>
                 File.AppendAllText(path, $"Nov 22 13:58:01 host kernel: [ 1234.5678] {message}\n", Encoding.ASCII));

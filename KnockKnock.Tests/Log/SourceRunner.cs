@@ -21,7 +21,7 @@ internal sealed class SourceRunner : IDisposable
             {
                 source.Run(line =>
                 {
-                    string text = Encoding.Latin1.GetString(line);
+                    var text = Encoding.Latin1.GetString(line);
                     if (keep is null || keep(text))
                     {
                         _lines.Enqueue(text);

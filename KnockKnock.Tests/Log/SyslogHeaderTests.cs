@@ -7,7 +7,7 @@ namespace KnockKnock.Tests.Log;
 public sealed class SyslogHeaderTests
 {
     private static string? Strip(string line) =>
-        SyslogHeader.TryStrip(Encoding.ASCII.GetBytes(line), out ReadOnlySpan<byte> message) ? Encoding.ASCII.GetString(message) : null;
+        SyslogHeader.TryStrip(Encoding.ASCII.GetBytes(line), out var message) ? Encoding.ASCII.GetString(message) : null;
 
     [TestCase("Nov 22 13:58:01 host kernel: [ 1234.5678] knockknock: IN=x", "knockknock: IN=x")]
     [TestCase("Nov 22 13:58:01 host kernel: [12345678.000001] knockknock: IN=x", "knockknock: IN=x")]

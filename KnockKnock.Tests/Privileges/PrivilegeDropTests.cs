@@ -1,4 +1,6 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Privileges;
@@ -21,7 +23,7 @@ public sealed class PrivilegeDropTests
         Profile.Create(dir.Combine("etc", "profiles", "p"), 7000, PortSet.All, bindSource: false);
         var state = dir.Combine("state");
         var result = Command.Run(Binaries.Daemon, ["--foreground", "--config-dir", dir.Combine("etc"), "--state-dir", state, "--user", user, "--firewall", "nft"]);
-        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Failure), result.ToString());
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage), result.ToString());
         Assert.That(result.StdErr, Is.EqualTo($"knockknock-daemon: {message}\n"));
         Assert.That(Directory.Exists(state), Is.False, "nothing was created");
     }

@@ -1,5 +1,7 @@
-using KnockKnock.Crypto;
-using KnockKnock.Daemon.GenProfile;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon.Commands;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Profiles;
@@ -25,7 +27,7 @@ public sealed class GenProfileTests
     }
 
     [Test]
-    public void Creates_a_loadable_profile_and_prints_the_copy_command_and_log_rules()
+    public void Creates_a_loadable_profile_and_prints_the_copy_command_and_what_rules_prints()
     {
         var (code, output, error) = Run("alice-laptop", "7000", "--allow", "22");
         Assert.That(code, Is.EqualTo(0), error);
@@ -33,8 +35,15 @@ public sealed class GenProfileTests
         using var counter = profile.OpenCounter();
         Assert.That((profile.KnockPort, profile.AllowedPorts.Text, counter.Read()), Is.EqualTo(((ushort)7000, "22", 0UL)));
         Assert.That(output, Does.Contain("~/.knockknock/HOST"));
-        Assert.That(output, Does.Contain("--log-prefix \"knockknock: \" --log-tcp-sequence").And.Contain("--dport 7000"));
-        Assert.That(output, Does.Contain("flags tcp sequence"));
+        // Exactly the set-up `knockknock-daemon rules` prints (rate limit included), for the configured backend.
+        File.WriteAllText(_dir.Combine("config"), "[main]\nfirewall = iptables\n");
+        var (second, withIptables, _) = Run("bob-laptop", "7001");
+        Assert.That(second, Is.EqualTo(0));
+        var rules = new StringWriter();
+        Assert.That(DaemonCommand.Run(["rules", "--config-dir", _dir.Path], rules, new StringWriter()), Is.EqualTo(0));
+        var ruleset = rules.ToString()[(rules.ToString().IndexOf('\n', StringComparison.Ordinal) + 1)..];
+        Assert.That(withIptables, Does.Contain(ruleset));
+        Assert.That(ruleset, Does.Contain("--dport 7000").And.Contain("--dport 7001").And.Contain("--hashlimit-upto").And.Contain("--log-prefix 'knockknock: ' --log-tcp-sequence"));
     }
 
     [Test]

@@ -1,5 +1,7 @@
 using System.Net;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Protocol;
@@ -8,7 +10,7 @@ namespace KnockKnock.Tests.Protocol;
 [TestFixture]
 public sealed class ProtocolVectorTests
 {
-    internal sealed record Vector(string Secret, ulong Counter, ushort KnockPort, ushort Port, uint Source, bool Bind, KnockFields Fields);
+    internal sealed record Vector(string Secret, ulong Counter, ushort KnockPort, ushort Port, HostAddress Source, bool Bind, KnockFields Fields);
 
     internal static IReadOnlyList<Vector> Vectors { get; } = ReadVectors();
 
@@ -22,7 +24,7 @@ public sealed class ProtocolVectorTests
         {
             var c = row.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var bind = c[4] != "-";
-            var source = bind ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(IPAddress.Parse(c[4]).GetAddressBytes()) : 0u;
+            var source = bind ? HostAddress.FromIPAddress(IPAddress.Parse(c[4])) : default;
             return new Vector(c[0], ulong.Parse(c[1]), ushort.Parse(c[2]), ushort.Parse(c[3]), source, bind,
                 new KnockFields(ushort.Parse(c[5]), uint.Parse(c[6]), uint.Parse(c[7]), ushort.Parse(c[8])));
         }).ToList();

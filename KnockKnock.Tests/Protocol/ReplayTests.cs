@@ -1,4 +1,6 @@
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Protocol;
@@ -13,7 +15,7 @@ public sealed class ReplayTests
     public void Open_accepts_a_knock_five_counters_ahead()
     {
         using var cipher = KnockCipher.Create(new byte[32], bindSource: false);
-        Assert.That(cipher.TryOpen(cipher.Seal(105, KnockPort, 22, 0), 100, 20, KnockPort, 0, out var counter, out _), Is.True);
+        Assert.That(cipher.TryOpen(cipher.Seal(105, KnockPort, 22, default), 100, 20, KnockPort, default, out var counter, out _), Is.True);
         Assert.That(counter, Is.EqualTo(105));
     }
 
@@ -23,14 +25,14 @@ public sealed class ReplayTests
     public void Open_rejects_a_knock_a_window_or_more_ahead(int ahead)
     {
         using var cipher = KnockCipher.Create(new byte[32], bindSource: false);
-        Assert.That(cipher.TryOpen(cipher.Seal(100 + (ulong)ahead, KnockPort, 22, 0), 100, 20, KnockPort, 0, out _, out _), Is.False);
+        Assert.That(cipher.TryOpen(cipher.Seal(100 + (ulong)ahead, KnockPort, 22, default), 100, 20, KnockPort, default, out _, out _), Is.False);
     }
 
     [Test]
     public void Open_rejects_a_knock_below_the_window()
     {
         using var cipher = KnockCipher.Create(new byte[32], bindSource: false);
-        Assert.That(cipher.TryOpen(cipher.Seal(99, KnockPort, 22, 0), 100, 20, KnockPort, 0, out _, out _), Is.False);
+        Assert.That(cipher.TryOpen(cipher.Seal(99, KnockPort, 22, default), 100, 20, KnockPort, default, out _, out _), Is.False);
     }
 
     [Test]
@@ -43,7 +45,7 @@ public sealed class ReplayTests
         using (var profile = Profile.Load(profileDir))
         using (var cipher = profile.CreateCipher())
         {
-            knock = cipher.Seal(3, KnockPort, 22, 0);
+            knock = cipher.Seal(3, KnockPort, 22, default);
             Assert.That(Accept(profile, cipher, knock), Is.True, "first time");
             Assert.That(Accept(profile, cipher, knock), Is.False, "second time");
         }
@@ -51,7 +53,7 @@ public sealed class ReplayTests
         using (var cipher = reloaded.CreateCipher())
         {
             Assert.That(Accept(reloaded, cipher, knock), Is.False, "after reload");
-            Assert.That(Accept(reloaded, cipher, cipher.Seal(4, KnockPort, 22, 0)), Is.True, "the next counter still works");
+            Assert.That(Accept(reloaded, cipher, cipher.Seal(4, KnockPort, 22, default)), Is.True, "the next counter still works");
         }
     }
 
@@ -59,7 +61,7 @@ public sealed class ReplayTests
     private static bool Accept(Profile profile, KnockCipher cipher, KnockFields knock)
     {
         using var counter = profile.OpenCounter();
-        if (!cipher.TryOpen(knock, counter.Read(), 20, KnockPort, 0, out var matched, out _))
+        if (!cipher.TryOpen(knock, counter.Read(), 20, KnockPort, default, out var matched, out _))
         {
             return false;
         }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Counters;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using KnockKnock.Daemon.Worker;
+using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Worker;
 
@@ -7,13 +8,13 @@ namespace KnockKnock.Tests.Worker;
 [TestFixture]
 public sealed class MalformedRequestTests
 {
-    [TestCase("open 198.18.1.2 2222 15", 0xC6120102u, 2222, 15)]
-    [TestCase("open 0.0.0.0 1 1", 0u, 1, 1)]
-    [TestCase("open 255.255.255.255 65535 3600", 0xFFFFFFFFu, 65535, 3600)]
-    public void Well_formed_open_requests_parse(string text, uint source, int port, int seconds)
+    [TestCase("open 198.18.1.2 2222 15", "198.18.1.2", 2222, 15)]
+    [TestCase("open 0.0.0.0 1 1", "0.0.0.0", 1, 1)]
+    [TestCase("open 255.255.255.255 65535 3600", "255.255.255.255", 65535, 3600)]
+    public void Well_formed_open_requests_parse(string text, string source, int port, int seconds)
     {
         Assert.That(WorkerRequest.TryParse(Encoding.ASCII.GetBytes(text), out var request, out var error), Is.True, error);
-        Assert.That((request.Kind, request.Source, (int)request.Port, request.Seconds), Is.EqualTo((WorkerRequestKind.Open, source, port, seconds)));
+        Assert.That((request.Kind, request.Source, (int)request.Port, request.Seconds), Is.EqualTo((WorkerRequestKind.Open, Addresses.Of(source), port, seconds)));
         Assert.That(Encoding.ASCII.GetString(request.Encode()), Is.EqualTo(text));
     }
 
@@ -44,7 +45,11 @@ public sealed class MalformedRequestTests
     [TestCase("open 1.2.3.4. 2222 15")]
     [TestCase("open 0x01.2.3.4 2222 15")]
     [TestCase("open 1.2.3.4/0 2222 15")]
-    [TestCase("open ::1 2222 15")]
+    [TestCase("open 2001:DB8::1 2222 15")]
+    [TestCase("open 2001:db8:0:0::1 2222 15")]
+    [TestCase("open 2001:0db8::1 2222 15")]
+    [TestCase("open fe80::1%eth0 2222 15")]
+    [TestCase("open ::ffff:1.2.3.04 2222 15")]
     [TestCase("open 1.2.3.4 0 15")]
     [TestCase("open 1.2.3.4 65536 15")]
     [TestCase("open 1.2.3.4 02222 15")]
@@ -89,8 +94,8 @@ public sealed class MalformedRequestTests
     [Test]
     public void Open_refuses_out_of_range_values_at_the_client_edge()
     {
-        Assert.That(() => WorkerRequest.Open(1, 0, 15), Throws.InstanceOf<ArgumentOutOfRangeException>());
-        Assert.That(() => WorkerRequest.Open(1, 22, 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
-        Assert.That(() => WorkerRequest.Open(1, 22, 3601), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => WorkerRequest.Open(Addresses.Of("198.18.1.2"), 0, 15), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => WorkerRequest.Open(Addresses.Of("198.18.1.2"), 22, 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => WorkerRequest.Open(Addresses.Of("198.18.1.2"), 22, 3601), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Firewall.Iptables;
+using KnockKnock.Daemon.Firewall.Nft;
 using KnockKnock.Daemon.Worker;
 using KnockKnock.Tests.Support;
 using Tmds.Linux;
@@ -18,10 +20,10 @@ namespace KnockKnock.Tests.Worker;
 public abstract class WorkerFirewallTests(string backend)
 {
     private protected const ushort Port = 2222;
-    private protected readonly FirewallKind _kind = backend == "nft" ? FirewallKind.Nft : FirewallKind.Iptables;
+    private protected readonly IFirewallBackend _firewall = FirewallBackends.Find(backend)!;
     private protected readonly List<IDisposable> _cleanup = [];
     private protected TestNetwork _net = null!;
-    private protected uint _client;
+    private protected HostAddress _client;
 
     [SetUp]
     public void SetUp()
@@ -117,7 +119,7 @@ public abstract class WorkerFirewallTests(string backend)
 
         var messages = new List<string>();
         using var second = StartWorker(messages);
-        Assert.That(second.TryOpen(0xC6120909, 9, 1, out error), Is.True, error); // a round trip: start-up is done
+        Assert.That(second.TryOpen(Addresses.Of("198.18.9.9"), 9, 1, out error), Is.True, error); // a round trip: start-up is done
         Assert.That(ListOpenings(), Does.Contain($"{_net.ClientAddress}").And.Contain($"{Port + 1}"), "both leftovers are kept");
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var connection), Is.True, "the kept opening admits a connection");
         connection?.Dispose();
@@ -197,7 +199,7 @@ public abstract class WorkerFirewallTests(string backend)
     }
 
     private protected WorkerClient StartWorker(List<string>? messages = null)
-        => WorkerClient.Start(_kind, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", _net.Server.Name],
+        => WorkerClient.Start(_firewall, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", _net.Server.Name],
             onMessage: messages is null ? null : line =>
             {
                 lock (messages)
@@ -208,7 +210,7 @@ public abstract class WorkerFirewallTests(string backend)
 
     private protected void LoadDefaultDropRuleset()
     {
-        if (_kind == FirewallKind.Nft)
+        if (_firewall == NftBackend.Instance)
         {
             var file = Path.GetTempFileName();
             try
@@ -229,15 +231,11 @@ public abstract class WorkerFirewallTests(string backend)
         }
     }
 
-    private protected string ListOpenings() => _kind == FirewallKind.Nft
+    private protected string ListOpenings() => _firewall == NftBackend.Instance
         ? _net.Server.Exec("nft", "list", "set", "inet", "knockknock", "allowed")
-        : _net.Server.Exec("iptables", "-w", "-S", FirewallCommands.IptablesChain);
+        : _net.Server.Exec("iptables", "-w", "-S", IptablesCommands.Chain);
 
-    private protected static uint Parse(string address)
-    {
-        var bytes = IPAddress.Parse(address).GetAddressBytes();
-        return ((uint)bytes[0] << 24) | ((uint)bytes[1] << 16) | ((uint)bytes[2] << 8) | bytes[3];
-    }
+    private protected static HostAddress Parse(string address) => Addresses.Of(address);
 
     private protected static void SleepUntil(DateTime utc)
     {
@@ -272,9 +270,9 @@ public sealed class IptablesWorkerFirewallTests() : WorkerFirewallTests("iptable
     {
         string[][] leftovers =
         [
-            FirewallCommands.IptablesNewChain(), FirewallCommands.IptablesAcceptAdmitted(), FirewallCommands.IptablesInsertJump(),
-            FirewallCommands.IptablesInsertOpening(_client, Port, DateTimeOffset.UtcNow.AddSeconds(-30)),
-            [FirewallCommands.IptablesPath, "-w", "-I", FirewallCommands.IptablesChain, "1", "-s", "192.0.2.7/32", "-j", "RETURN"],
+            IptablesCommands.NewChain(), IptablesCommands.AcceptAdmitted(), IptablesCommands.InsertJump(),
+            IptablesCommands.InsertOpening(_client, Port, DateTimeOffset.UtcNow.AddSeconds(-30)),
+            [IptablesCommands.IptablesPath, "-w", "-I", IptablesCommands.Chain, "1", "-s", "192.0.2.7/32", "-j", "RETURN"],
         ];
         foreach (var argv in leftovers)
         {
@@ -283,12 +281,12 @@ public sealed class IptablesWorkerFirewallTests() : WorkerFirewallTests("iptable
         Assert.That(ListOpenings(), Does.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover exists");
         var messages = new List<string>();
         using var worker = StartWorker(messages);
-        Assert.That(worker.TryOpen(0xC6120909, 9, 1, out var error), Is.True, error); // a round trip: start-up is done
+        Assert.That(worker.TryOpen(Addresses.Of("198.18.9.9"), 9, 1, out var error), Is.True, error); // a round trip: start-up is done
         var chain = ListOpenings();
         Assert.That(chain, Does.Not.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover is gone");
         Assert.That(chain, Does.Contain("-A KNOCKKNOCK -s 192.0.2.7/32 -j RETURN"), "a foreign rule is left alone");
-        Assert.That(chain.TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine), "the accept rule is last");
-        Assert.That(chain.Split('\n').Count(l => l == FirewallCommands.IptablesAdmittedLine), Is.EqualTo(1), "and there once");
+        Assert.That(chain.TrimEnd().Split('\n')[^1], Is.EqualTo(IptablesCommands.AdmittedLine), "the accept rule is last");
+        Assert.That(chain.Split('\n').Count(l => l == IptablesCommands.AdmittedLine), Is.EqualTo(1), "and there once");
         Assert.That(messages, Has.Count.EqualTo(1).And.Some.Contains("192.0.2.7/32"), "the foreign rule is reported once");
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
     }
@@ -296,11 +294,11 @@ public sealed class IptablesWorkerFirewallTests() : WorkerFirewallTests("iptable
     [Test]
     public void An_iptables_start_repairs_a_missing_accept_rule_and_jump()
     {
-        _net.Server.Exec(FirewallCommands.IptablesPath, "-w", "-N", FirewallCommands.IptablesChain);
+        _net.Server.Exec(IptablesCommands.IptablesPath, "-w", "-N", IptablesCommands.Chain);
         using var worker = StartWorker();
         Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
-        Assert.That(ListOpenings().TrimEnd().Split('\n')[^1], Is.EqualTo(FirewallCommands.IptablesAdmittedLine));
-        Assert.That(_net.Server.Run(FirewallCommands.IptablesCheckJump()[0], FirewallCommands.IptablesCheckJump()[1..]).ExitCode, Is.Zero);
+        Assert.That(ListOpenings().TrimEnd().Split('\n')[^1], Is.EqualTo(IptablesCommands.AdmittedLine));
+        Assert.That(_net.Server.Run(IptablesCommands.CheckJump()[0], IptablesCommands.CheckJump()[1..]).ExitCode, Is.Zero);
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
         s?.Dispose();
     }

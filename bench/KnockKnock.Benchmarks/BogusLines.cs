@@ -1,8 +1,9 @@
 using System.Text;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon;
 using KnockKnock.Daemon.Knocks;
 using KnockKnock.Daemon.Log;
-using KnockKnock.Daemon.Service;
 
 namespace KnockKnock.Benchmarks;
 
@@ -48,7 +49,7 @@ internal sealed class BogusLines : IDisposable
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("knockknock-bench-").FullName;
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        Crypto.Profile.Create(Path.Combine(directory, "profiles", "flood"), KnockPort, PortSet.All, bindSource: false);
+        KnockKnock.Crypto.Profiles.Profile.Create(Path.Combine(directory, "profiles", "flood"), KnockPort, PortSet.All, bindSource: false);
         var index = ProfileIndex.Load(Path.Combine(directory, "profiles"), directory, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid());
 
         var random = new Random(seed);
@@ -68,7 +69,7 @@ internal sealed class BogusLines : IDisposable
 
     /// <summary>A SYN as nf_log_syslog.c prints it with --log-tcp-sequence (see KnockKnock.Tests/Log/KernelLines.cs).</summary>
     private static string Line(Random random) =>
-        $"{LogLineParser.DefaultPrefix}IN=veth0 OUT= MAC=aa:bb:cc:dd:ee:ff:11:22:33:44:55:66:08:00 " +
+        $"{KnockKnock.Daemon.Firewall.LogPrefix.Default}IN=veth0 OUT= MAC=aa:bb:cc:dd:ee:ff:11:22:33:44:55:66:08:00 " +
         $"SRC={random.Next(1, 224)}.{random.Next(256)}.{random.Next(256)}.{random.Next(1, 255)} DST=198.18.0.1 " +
         $"LEN=40 TOS=0x00 PREC=0x00 TTL={random.Next(32, 256)} ID={random.Next(65536)} DF PROTO=TCP " +
         $"SPT={random.Next(1024, 65536)} DPT={KnockPort} SEQ={(uint)random.NextInt64(1L << 32)} ACK={(uint)random.NextInt64(1L << 32)} " +
@@ -83,9 +84,9 @@ internal sealed class BogusLines : IDisposable
     /// <summary>Records what it is asked to open; a bogus line must never get here.</summary>
     internal sealed class RecordingOpener : IPortOpener
     {
-        public List<(uint Source, ushort Port, int Seconds)> Openings { get; } = [];
+        public List<(HostAddress Source, ushort Port, int Seconds)> Openings { get; } = [];
 
-        public bool TryOpen(uint source, ushort port, int seconds, out string error)
+        public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
         {
             Openings.Add((source, port, seconds));
             error = "";

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using NSec.Cryptography;
 
 namespace KnockKnock.Benchmarks;
@@ -71,7 +72,7 @@ public class MacAlternativeBenchmarks
 
     [Benchmark(Baseline = true)]
     public bool AesBatchedWindow20() =>
-        _cipher.TryOpen(_fields, 0, Window, BogusLines.KnockPort, 0, out _, out _);
+        _cipher.TryOpen(_fields, 0, Window, BogusLines.KnockPort, default, out _, out _);
 
     /// <summary>What TryOpen calls: ICryptoTransform.TransformBlock over 20 blocks (320 bytes).</summary>
     [Benchmark]

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using KnockKnock.Crypto;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Knocks;
 using KnockKnock.Daemon.Log;
 
@@ -75,7 +76,7 @@ public class PerLineBenchmarks
         var fields = _fields;
         for (var i = 0; i < fields.Length; i++)
         {
-            if (_cipher.TryOpen(fields[i], 0, BogusLines.ErrorWindow, BogusLines.KnockPort, 0, out _, out _))
+            if (_cipher.TryOpen(fields[i], 0, BogusLines.ErrorWindow, BogusLines.KnockPort, default, out _, out _))
             {
                 opened++;
             }

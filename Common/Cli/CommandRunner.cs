@@ -1,0 +1,48 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
+namespace KnockKnock.Cli;
+
+/// <summary>
+/// Runs a System.CommandLine root the KnockKnock way, for every command of both executables: a
+/// parse error is one line on stderr and exit 2 (no help dump); a <see cref="KnockKnockException"/>
+/// is its one line and exit code; an environment failure (a failed system call, a tool that failed,
+/// a missing native library) is one line and exit 1. Help wraps at <see cref="StandardStreams.HelpWidth"/>.
+/// </summary>
+internal static class CommandRunner
+{
+    public static int Invoke(string commandName, RootCommand root, string[] args, TextWriter output, TextWriter error)
+    {
+        ((HelpAction)root.Options.OfType<HelpOption>().Single().Action!).MaxWidth = StandardStreams.HelpWidth;
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            error.WriteLine($"{commandName}: {parse.Errors[0].Message} (see {commandName} --help)");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (KnockKnockException e)
+        {
+            error.WriteLine($"{commandName}: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            error.WriteLine($"{commandName}: {e.Message}");
+            return ExitCodes.NoPrivilege;
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            error.WriteLine($"{commandName}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException missing)
+        {
+            error.WriteLine($"{commandName}: broken installation: {missing.Message.Split('\n')[0]} (reinstall with scripts/install.sh)");
+            return ExitCodes.Failure;
+        }
+    }
+}

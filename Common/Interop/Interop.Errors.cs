@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace KnockKnock;
+
+/// <summary>
+/// The libc bindings of every KnockKnock project: one file per native function, linked into the
+/// projects that call it (each project's .csproj lists what it uses). Every import is declared with
+/// SetLastError, so <see cref="Marshal.GetLastPInvokeError"/> holds that call's errno; Tmds.LibC's
+/// <c>LibC.errno</c> is never read (it returns whatever the last SetLastError import saved, so it
+/// can be stale). This file is the one place where errno becomes an exception. Calls that return a
+/// descriptor are declared as returning <c>int</c> and checked before a
+/// <see cref="FileDescriptorHandle"/> is made.
+/// </summary>
+internal static partial class Interop
+{
+    /// <summary>The exception for <paramref name="errno"/> of <paramref name="call"/> on <paramref name="path"/> (may be null).</summary>
+    public static ErrnoException Error(string call, string? path, int errno) => new(call, path, errno);
+
+    /// <summary>Returns <paramref name="result"/>, or throws for the errno of the import just called when it is -1.</summary>
+    public static int Check(int result, string call, string? path = null)
+        => result == -1 ? throw Error(call, path, Marshal.GetLastPInvokeError()) : result;
+
+    /// <inheritdoc cref="Check(int, string, string?)"/>
+    public static long Check(long result, string call, string? path = null)
+        => result == -1 ? throw Error(call, path, Marshal.GetLastPInvokeError()) : result;
+}

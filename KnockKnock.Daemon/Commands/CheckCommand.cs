@@ -1,0 +1,125 @@
+using System.CommandLine;
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Daemon.Config;
+using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Privileges;
+
+namespace KnockKnock.Daemon.Commands;
+
+/// <summary>
+/// `knockknock-daemon check`: validates the config and every profile (permissions, keys, knock-port
+/// clashes), the log source, the firewall tool and the LOG rule of each knock port, without
+/// changing anything. One line per problem; exit 0 only when all is well.
+/// </summary>
+internal static class CheckCommand
+{
+    public static Command Create(Option<string?> logSource, Option<string?> firewall, Option<string> configDir, TextWriter output)
+    {
+        var command = new Command("check", "Check config, profiles, log source, firewall tool and LOG rules; print one line per problem.")
+        {
+            logSource, firewall, configDir,
+        };
+        command.SetAction(parse =>
+        {
+            var problems = Check(parse.GetValue(configDir)!, parse.GetValue(logSource), parse.GetValue(firewall));
+            foreach (var problem in problems)
+            {
+                output.WriteLine($"problem: {problem}");
+            }
+            output.WriteLine(problems.Count == 0 ? "all checks passed" : $"{problems.Count} problem(s) found");
+            return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    public static List<string> Check(string configDirectory, string? logSourceOverride, string? firewallOverride)
+    {
+        var problems = new List<string>();
+        DaemonConfig config;
+        try
+        {
+            config = DaemonConfig.Load(configDirectory);
+        }
+        catch (KnockKnockException e)
+        {
+            problems.Add(e.Message);
+            return problems;
+        }
+        var knockPorts = new Dictionary<ushort, string>();
+        IReadOnlyList<string> directories = [];
+        try
+        {
+            directories = ProfileDirectory.List(config.ProfilesDirectory);
+            if (directories.Count == 0)
+            {
+                problems.Add($"no profiles in {config.ProfilesDirectory}");
+            }
+        }
+        catch (KnockKnockException e)
+        {
+            problems.Add(e.Message);
+        }
+        foreach (var directory in directories)
+        {
+            try
+            {
+                using var profile = Profile.Load(directory);
+                using var counter = profile.OpenCounter();
+                using var cipher = profile.CreateCipher();
+                if (!knockPorts.TryAdd(profile.KnockPort, profile.Name))
+                {
+                    problems.Add($"profiles '{knockPorts[profile.KnockPort]}' and '{profile.Name}' both use knock port {profile.KnockPort}");
+                }
+            }
+            catch (KnockKnockException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
+        try
+        {
+            LogSourceOption.Open(logSourceOverride ?? config.LogSource).Dispose();
+        }
+        catch (KnockKnockException e)
+        {
+            problems.Add(e.Message);
+        }
+        try
+        {
+            var (uid, gid) = PrivilegeDrop.ResolveUser(config.User);
+            if (LogSourceOption.UnprivilegedReadProblem(logSourceOverride ?? config.LogSource, uid, gid) is { } problem)
+            {
+                problems.Add(problem);
+            }
+        }
+        catch (KnockKnockException e)
+        {
+            problems.Add(e.Message);
+        }
+        IFirewallBackend firewall;
+        try
+        {
+            firewall = FirewallBackends.Resolve(firewallOverride ?? config.Firewall);
+        }
+        catch (KnockKnockException e)
+        {
+            problems.Add(e.Message);
+            return problems;
+        }
+        if (firewall.UsabilityProblem() is { } unusable)
+        {
+            problems.Add(unusable);
+        }
+        var unlogged = firewall.FindUnlogged(knockPorts.Keys, config.LogPrefix, out var error);
+        if (unlogged is null)
+        {
+            problems.Add($"cannot read the {firewall.Name} ruleset: {error}");
+        }
+        else
+        {
+            problems.AddRange(unlogged.Select(p => $"no LOG rule with prefix \"{config.LogPrefix}\" and TCP sequence logging for knock port {p} (profile {knockPorts[p]}): see scripts/minimal-firewall.sh"));
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Tmds.Linux;
+
+namespace KnockKnock.Daemon.Host;
+
+/// <summary>
+/// Going to the background without forking managed code: the command re-executes itself in a
+/// hidden mode with piped stdio; the child starts a new session (setsid), relays its start-up log
+/// lines through the pipe and, once it runs unprivileged, writes <see cref="ReadyMarker"/> and
+/// points stdio at /dev/null. The parent exits 0 on the marker, or with the child's exit code when
+/// the pipe ends without it. (End of file alone is no signal: .NET's Console holds its own dup of
+/// each stdio fd.)
+/// </summary>
+internal static class Background
+{
+    public const string ChildMode = "--background-child";
+    public const string ReadyMarker = "knockknock-daemon: ready";
+
+    /// <summary>Parent side: starts the detached child with the same arguments and waits for it to detach or fail.</summary>
+    public static int Launch(string[] args, TextWriter output, TextWriter error)
+    {
+        var info = new ProcessStartInfo(Environment.ProcessPath ?? throw KnockKnockException.Failure("cannot find this executable"))
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add(ChildMode);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var child = Process.Start(info) ?? throw KnockKnockException.Failure("could not start the background daemon");
+        child.StandardInput.Close();
+        _ = child.StandardOutput.ReadToEndAsync();
+        while (child.StandardError.ReadLine() is { } line)
+        {
+            if (line == ReadyMarker)
+            {
+                output.WriteLine($"knockknock-daemon is running in the background (pid {child.Id}); it logs to syslog");
+                return ExitCodes.Ok;
+            }
+            error.WriteLine(line);
+        }
+        child.WaitForExit();
+        return child.ExitCode == 0 ? ExitCodes.Failure : child.ExitCode;
+    }
+
+    /// <summary>Child side, first thing: leave the parent's session and terminal.</summary>
+    public static void StartSession() => Interop.StartSession();
+
+    /// <summary>Child side, once running: tells the parent, then points stdin, stdout and stderr at /dev/null.</summary>
+    public static void Detach(TextWriter error)
+    {
+        error.WriteLine(ReadyMarker);
+        error.Flush();
+        using var devNull = Interop.Open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
+        for (var fd = 0; fd <= 2; fd++)
+        {
+            Interop.Dup2(devNull, fd);
+        }
+    }
+}

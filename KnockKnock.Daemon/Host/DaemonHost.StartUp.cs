@@ -1,0 +1,92 @@
+using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Knocks;
+using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Privileges;
+using KnockKnock.Daemon.Worker;
+
+namespace KnockKnock.Daemon.Host;
+
+/// <summary>Start-up: what runs as root before the privilege drop, and the checks around it.</summary>
+internal sealed partial class DaemonHost
+{
+    /// <summary>Everything that needs root, in order; returns what the unprivileged loop needs.</summary>
+    private Started StartAsRoot()
+    {
+        if (Interop.GetEffectiveUserId() != 0)
+        {
+            throw new KnockKnockException(ExitCodes.NoPrivilege, "must start as root: it starts the firewall worker, then drops to an unprivileged user (run it with sudo or as a systemd service)");
+        }
+        var firewall = FirewallBackends.Resolve(_config.Firewall);
+        if (firewall.UsabilityProblem() is { } problem)
+        {
+            throw KnockKnockException.Failure(problem);
+        }
+        var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
+        var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath, uid, gid);
+        ProfileIndex? profiles = null;
+        ILogSource? source = null;
+        try
+        {
+            StateDirectory.Prepare(_config.StateDirectory, uid, gid);
+            profiles = ProfileIndex.Load(_config.ProfilesDirectory, _config.StateDirectory, uid, gid);
+            source = LogSourceOption.Open(_config.LogSource);
+            WarnAboutLogSource(profiles);
+            if (LogSourceOption.UnprivilegedReadProblem(_config.LogSource, uid, gid) is { } readProblem)
+            {
+                _log.Warning(readProblem);
+            }
+            WarnAboutLogRules(firewall, profiles);
+            var worker = WorkerClient.Start(firewall, _config.FirewallSettings, onMessage: _log.Error);
+            return new Started(profiles, source, worker, firewall, pidFile);
+        }
+        catch
+        {
+            source?.Dispose();
+            profiles?.Dispose();
+            pidFile?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Fails at start, not at the first knock, when the dropped user cannot reach its counters.</summary>
+    private void CheckStateAccess(ProfileIndex profiles, uint uid)
+    {
+        try
+        {
+            foreach (var profile in profiles.Profiles)
+            {
+                profile.Counter.Read();
+            }
+        }
+        catch (KnockKnockException e)
+        {
+            throw KnockKnockException.Usage($"after dropping to uid {uid}: {e.Message} (every directory above the state directory {_config.StateDirectory} must be searchable by that user)");
+        }
+    }
+
+    private void WarnAboutLogSource(ProfileIndex profiles)
+    {
+        if (LogSourceOption.ParseFilePath(_config.LogSource) is null)
+        {
+            return;
+        }
+        var unbound = profiles.Profiles.Where(p => !p.Profile.BindSource).Select(p => p.Profile.Name).ToList();
+        if (unbound.Count > 0)
+        {
+            _log.Warning($"log files can be written by local users (logger -p kern.warning), unlike /dev/kmsg: a local user who sees a knock could replay it from the log before it arrives; profiles without bind_source: {string.Join(", ", unbound)}");
+        }
+    }
+
+    private void WarnAboutLogRules(IFirewallBackend firewall, ProfileIndex profiles)
+    {
+        var unlogged = firewall.FindUnlogged(profiles.Profiles.Select(p => p.Profile.KnockPort), _config.LogPrefix, out var error);
+        if (unlogged is null)
+        {
+            _log.Warning($"could not read the firewall ruleset to check the LOG rules: {error}");
+        }
+        else if (unlogged.Count > 0)
+        {
+            _log.Warning($"no LOG rule with prefix \"{_config.LogPrefix}\" and TCP sequence logging for knock port(s) {string.Join(", ", unlogged)}: knocks to them cannot arrive (see scripts/minimal-firewall.sh)");
+        }
+    }
+}

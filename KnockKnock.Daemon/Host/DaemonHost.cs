@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using KnockKnock.Daemon.Config;
+using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Knocks;
+using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Privileges;
+using KnockKnock.Daemon.Worker;
+
+namespace KnockKnock.Daemon.Host;
+
+/// <summary>
+/// The daemon's life (DESIGN.md invariant 5): as root, load config and profiles, take the pidfile,
+/// prepare the state directory, open the log source, start the root worker; then drop to the
+/// daemon user and read the log until SIGTERM/SIGINT (exit 0, worker removes all openings) or the
+/// worker dies (exit 1). SIGUSR1 flushes all openings (`knockknock-daemon flush`). SIGHUP cannot
+/// reload in place: the profiles are root-only and this process has dropped root, so a restart is
+/// the reload (README, "Reloading"). Under a service manager (--foreground) SIGHUP detaches the
+/// worker (openings kept, the kernel expires them) and exits <see cref="ExitCodes.Reload"/>, which
+/// the systemd unit restarts at once; in the background mode nobody would restart it, so SIGHUP
+/// only logs a warning there.
+/// </summary>
+internal sealed partial class DaemonHost
+{
+    private static readonly TimeSpan s_statusInterval = TimeSpan.FromSeconds(2);
+
+    private readonly DaemonConfig _config;
+    private readonly DaemonLog _log;
+    private readonly string? _pidFilePath;
+    private readonly Action? _onStarted;
+    private readonly bool _reloadByExit;
+
+    /// <param name="pidFilePath">The pidfile to hold, or null for none.</param>
+    /// <param name="onStarted">Called once the daemon runs unprivileged (the background child detaches then).</param>
+    /// <param name="reloadByExit">True under a service manager that restarts the daemon on exit code
+    /// <see cref="ExitCodes.Reload"/> (--foreground): SIGHUP then exits with it, keeping the openings.</param>
+    public DaemonHost(DaemonConfig config, DaemonLog log, string? pidFilePath = null, Action? onStarted = null, bool reloadByExit = false)
+    {
+        _config = config;
+        _log = log;
+        _pidFilePath = pidFilePath;
+        _onStarted = onStarted;
+        _reloadByExit = reloadByExit;
+    }
+
+    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile);
+
+    public int Run()
+    {
+        var (profiles, source, worker, firewall, pidFile) = StartAsRoot();
+        using var stop = new StopRequest();
+        var startedAt = DateTimeOffset.UtcNow;
+        try
+        {
+            var (uid, gid) = PrivilegeDrop.Drop(_config.User);
+            CheckStateAccess(profiles, uid);
+            var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
+            var statusGate = new Lock();
+            void Publish()
+            {
+                lock (statusGate)
+                {
+                    try
+                    {
+                        Status(processor, profiles, worker, firewall, source, startedAt).Write(_config.StateDirectory);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        _log.Error($"cannot write the status file: {e.Message}");
+                    }
+                }
+            }
+
+            processor.Opened += Publish;
+            using var statusTimer = new Timer(_ => Publish(), null, s_statusInterval, s_statusInterval);
+            var signals = HandleSignals(stop, worker, processor, Publish);
+            try
+            {
+                WatchWorker(stop, worker);
+                Publish();
+                _log.Info($"started: {profiles.Profiles.Count} profile(s) on knock port(s) {string.Join(", ", profiles.Profiles.Select(p => p.Profile.KnockPort))}, "
+                    + $"log source {LogSourceOption.Describe(_config.LogSource)}, firewall {firewall.Name} (worker pid {worker.ProcessId}), "
+                    + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
+                _onStarted?.Invoke();
+                source.Run(processor.Process, stop.Token);
+                _log.Info($"stopping: {processor.Statistics.Accepted} knock(s) accepted, {processor.Statistics.Rejected} rejected; "
+                    + (stop.KeepsOpenings ? "keeping the openings" : "removing all openings"));
+            }
+            finally
+            {
+                signals.ForEach(s => s.Dispose());
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            if (stop.KeepsOpenings)
+            {
+                // On failure the Dispose below stops the worker the usual way, removing the openings.
+                CleanUp("detaching the worker (openings kept)", () =>
+                    _log.Info($"the firewall worker (pid {worker.ProcessId}) detached and exited with code {worker.Detach()}; openings kept"));
+            }
+            CleanUp("stopping the worker", worker.Dispose);
+            CleanUp("closing the log source", source.Dispose);
+            CleanUp("closing the profiles", profiles.Dispose);
+            CleanUp("removing the status file", () => File.Delete(Path.Combine(_config.StateDirectory, DaemonStatus.FileName)));
+            CleanUp("removing the pidfile", () => pidFile?.Dispose());
+        }
+        return stop.ExitCode;
+    }
+
+    /// <summary>Each shutdown step runs even when an earlier one failed; failures are logged, not thrown.</summary>
+    private void CleanUp(string what, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            _log.Error($"{what} failed: {e.Message}");
+        }
+    }
+
+    private DaemonStatus Status(KnockProcessor processor, ProfileIndex profiles, WorkerClient worker, IFirewallBackend firewall, ILogSource source, DateTimeOffset startedAt)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new DaemonStatus(
+            Environment.ProcessId,
+            worker.ProcessId,
+            startedAt,
+            now,
+            LogSourceOption.Describe(_config.LogSource),
+            source.Counters,
+            firewall.Name,
+            processor.Statistics.Accepted,
+            processor.Statistics.Rejected,
+            processor.Statistics.DescribeTotals(),
+            [.. profiles.Profiles.Select(p => (p.Profile.Name, p.Profile.KnockPort, p.Profile.AllowedPorts.Text, p.LastAccepted))],
+            processor.Openings.Current(now));
+    }
+
+    /// <summary>Adapts the worker client to the processor without making the worker depend on knock code.</summary>
+    private sealed class WorkerOpener(WorkerClient worker) : IPortOpener
+    {
+        public bool TryOpen(HostAddress source, ushort port, int seconds, out string error) => worker.TryOpen(source, port, seconds, out error);
+    }
+}

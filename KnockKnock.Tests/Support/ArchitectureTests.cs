@@ -1,0 +1,89 @@
+using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon.Worker;
+
+namespace KnockKnock.Tests.Support;
+
+/// <summary>
+/// The dependency rules of docs/ARCHITECTURE.md, checked on the compiled assemblies: the protocol
+/// code uses only NSec and the BCL, and the daemon's folders depend on each other in one direction,
+/// Commands -> Host -> {Knocks -> Log, Worker, Privileges, Config} -> Firewall.
+/// </summary>
+[TestFixture]
+public sealed class ArchitectureTests
+{
+    /// <summary>Each daemon namespace and its layer: a type may use types of strictly lower layers and of its own namespace.</summary>
+    private static readonly Dictionary<string, int> s_layers = new()
+    {
+        ["KnockKnock.Daemon.Firewall"] = 0,
+        ["KnockKnock.Daemon"] = 1, // the logger
+        ["KnockKnock.Daemon.Worker"] = 1,
+        ["KnockKnock.Daemon.Log"] = 1,
+        ["KnockKnock.Daemon.Privileges"] = 1,
+        ["KnockKnock.Daemon.Config"] = 1,
+        ["KnockKnock.Daemon.Knocks"] = 2,
+        ["KnockKnock.Daemon.Host"] = 3,
+        ["KnockKnock.Daemon.Commands"] = 4,
+    };
+
+    [Test]
+    public void Protocol_code_uses_only_NSec_the_BCL_and_the_address_type()
+    {
+        var protocol = typeof(KnockCipher).Assembly.GetTypes().Where(t => TypeReferences.IsUnder(t, "KnockKnock.Crypto.Protocol")).ToList();
+        Assert.That(protocol, Has.Count.GreaterThanOrEqualTo(4));
+        var offending = protocol
+            .SelectMany(t => TypeReferences.Of(t).Select(used => (t, used)))
+            .Where(pair => !IsProtocolDependency(pair.used))
+            .Select(pair => $"{pair.t.FullName} -> {pair.used.FullName}")
+            .Distinct()
+            .ToList();
+        Assert.That(offending, Is.Empty);
+    }
+
+    [Test]
+    public void Daemon_folders_depend_on_each_other_in_one_direction()
+    {
+        var offending = typeof(WorkerMain).Assembly.GetTypes()
+            .Where(t => Layer(t) is not null && Outer(t).Name != "Program")
+            .SelectMany(t => TypeReferences.Of(t).Select(used => (User: t, Used: Outer(used))))
+            .Where(pair => Layer(pair.Used) is { } used && pair.Used.Namespace != Outer(pair.User).Namespace && used >= Layer(pair.User))
+            .Select(pair => $"{Outer(pair.User).FullName} -> {pair.Used.FullName}")
+            .Distinct()
+            .ToList();
+        Assert.That(offending, Is.Empty);
+    }
+
+    [Test]
+    public void The_direction_check_does_see_a_reference_against_the_direction()
+    {
+        // DaemonHost (Host) uses WorkerClient (Worker): allowed one way, so seen the other way round it would be flagged.
+        var host = typeof(WorkerMain).Assembly.GetType("KnockKnock.Daemon.Host.DaemonHost")!;
+        Assert.That(TypeReferences.Of(host).Select(Outer), Does.Contain(typeof(WorkerClient)));
+        Assert.That(Layer(typeof(WorkerClient)), Is.LessThan(Layer(host)!.Value));
+    }
+
+    private static int? Layer(Type type) => Outer(type).Namespace is { } ns && s_layers.TryGetValue(ns, out var layer) ? layer : null;
+
+    private static Type Outer(Type type)
+    {
+        while (type.HasElementType)
+        {
+            type = type.GetElementType()!;
+        }
+        while (type.DeclaringType is not null)
+        {
+            type = type.DeclaringType;
+        }
+        return type;
+    }
+
+    /// <summary>The BCL, NSec, the address type and the protocol code itself (generic arguments included).</summary>
+    private static bool IsProtocolDependency(Type type)
+    {
+        var outer = Outer(type);
+        var ns = outer.Namespace ?? "";
+        return type.IsGenericParameter
+            || ((ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal) || ns.StartsWith("NSec.", StringComparison.Ordinal)
+                    || TypeReferences.IsUnder(outer, "KnockKnock.Crypto.Protocol") || outer.FullName is "KnockKnock.HostAddress" or "<PrivateImplementationDetails>")
+                && (!type.IsGenericType || type.GetGenericArguments().All(IsProtocolDependency)));
+    }
+}
