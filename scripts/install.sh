@@ -58,7 +58,8 @@ if [ "$systemd" = yes ]; then
         echo "created system user knockknock"
     fi
     if [ ! -d /var/lib/knockknock ]; then
-        install -d -m 0700 -o knockknock -g knockknock /var/lib/knockknock
+        # Root's: the daemon makes its own counters/ (root's) and daemon/ (knockknock's) inside.
+        install -d -m 0755 -o root -g root /var/lib/knockknock
         echo "created /var/lib/knockknock"
     fi
     if [ -e /etc/knockknock.d ]; then

@@ -52,10 +52,10 @@ public sealed class CounterStore : IDisposable
         }
     }
 
-    /// <summary>Creates a counter file holding <paramref name="value"/>, owned by <paramref name="owner"/>; refuses to replace one.</summary>
-    public static void Create(string directory, ulong value, uint owner)
+    /// <summary>Creates a counter file holding <paramref name="value"/>, owned by the effective user; refuses to replace one.</summary>
+    public static void Create(string directory, ulong value)
     {
-        using var store = new CounterStore(directory, owner);
+        using var store = new CounterStore(directory, Interop.GetEffectiveUserId());
         Interop.Flock(store._directory, Interop.LOCK_EX, directory);
         if (File.Exists(store.Path))
         {
@@ -91,29 +91,6 @@ public sealed class CounterStore : IDisposable
             }
             WriteLocked(current + 1);
             return current;
-        }
-        finally
-        {
-            Interop.Flock(_directory, Interop.LOCK_UN, _directoryPath);
-        }
-    }
-
-    /// <summary>
-    /// Server side: durably moves the counter forward to <paramref name="next"/> (matched + 1).
-    /// Never moves it back: a smaller value is ignored and the stored one is returned.
-    /// </summary>
-    public ulong Advance(ulong next)
-    {
-        Interop.Flock(_directory, Interop.LOCK_EX, _directoryPath);
-        try
-        {
-            var current = ReadLocked();
-            if (next <= current)
-            {
-                return current;
-            }
-            WriteLocked(next);
-            return next;
         }
         finally
         {
@@ -159,11 +136,6 @@ public sealed class CounterStore : IDisposable
         {
             stream.Write(Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture) + "\n"));
             stream.Flush(flushToDisk: true);
-        }
-        if (Interop.GetEffectiveUserId() != _owner)
-        {
-            // Root preparing the daemon's state before the privilege drop: the file belongs to the daemon user.
-            Interop.Chown(_tempPath, _owner);
         }
         File.Move(_tempPath, Path, overwrite: true);
         Interop.Fsync(_directory, _directoryPath);

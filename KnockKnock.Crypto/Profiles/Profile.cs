@@ -124,7 +124,7 @@ public sealed class Profile : IDisposable
 
                 """;
             WriteDurably(System.IO.Path.Combine(staging, ConfigFileName), Encoding.UTF8.GetBytes(config), Private);
-            CounterStore.Create(staging, 0, Interop.GetEffectiveUserId());
+            CounterStore.Create(staging, 0);
             System.IO.Directory.Move(staging, directory);
             using var parentHandle = Interop.Open(parent, Tmds.Linux.LibC.O_RDONLY | Tmds.Linux.LibC.O_DIRECTORY | Tmds.Linux.LibC.O_CLOEXEC);
             Interop.Fsync(parentHandle, parent);

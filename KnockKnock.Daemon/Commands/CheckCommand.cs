@@ -22,7 +22,12 @@ internal static class CheckCommand
         };
         command.SetAction(parse =>
         {
-            var problems = Check(parse.GetValue(configDir)!, parse.GetValue(logSource), parse.GetValue(firewall));
+            var warnings = new List<string>();
+            var problems = Check(parse.GetValue(configDir)!, parse.GetValue(logSource), parse.GetValue(firewall), warnings);
+            foreach (var warning in warnings)
+            {
+                output.WriteLine($"warning: {warning}");
+            }
             foreach (var problem in problems)
             {
                 output.WriteLine($"problem: {problem}");
@@ -33,7 +38,8 @@ internal static class CheckCommand
         return command;
     }
 
-    public static List<string> Check(string configDirectory, string? logSourceOverride, string? firewallOverride)
+    /// <summary>The problems (each one a reason not to start); <paramref name="warnings"/> gets what is allowed but risky.</summary>
+    public static List<string> Check(string configDirectory, string? logSourceOverride, string? firewallOverride, List<string> warnings)
     {
         var problems = new List<string>();
         DaemonConfig config;
@@ -47,6 +53,7 @@ internal static class CheckCommand
             return problems;
         }
         var knockPorts = new Dictionary<ushort, string>();
+        var unbound = new List<string>();
         IReadOnlyList<string> directories = [];
         try
         {
@@ -67,6 +74,10 @@ internal static class CheckCommand
                 using var profile = Profile.Load(directory);
                 using var counter = profile.OpenCounter();
                 using var cipher = profile.CreateCipher();
+                if (!profile.BindSource)
+                {
+                    unbound.Add(profile.Name);
+                }
                 if (!knockPorts.TryAdd(profile.KnockPort, profile.Name))
                 {
                     problems.Add($"profiles '{knockPorts[profile.KnockPort]}' and '{profile.Name}' both use knock port {profile.KnockPort}");
@@ -84,6 +95,14 @@ internal static class CheckCommand
         catch (KnockKnockException e)
         {
             problems.Add(e.Message);
+        }
+        if (LogSourceOption.ParseFilePath(logSourceOverride ?? config.LogSource) is { } file && unbound.Count > 0)
+        {
+            warnings.Add($"the log source is the file {file}, which any local user can write (logger -p kern.warning -t kernel ...), unlike /dev/kmsg: a knock seen on the way could be opened for another address by a forged line; profiles without bind_source: {string.Join(", ", unbound)} (use kmsg, or bind_source = yes)");
+        }
+        if (PrivilegeDrop.SharedUserWarning(config.User) is { } shared)
+        {
+            warnings.Add(shared);
         }
         try
         {

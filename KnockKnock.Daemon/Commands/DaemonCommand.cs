@@ -26,15 +26,15 @@ internal static class DaemonCommand
         var stateDir = DaemonOptions.StateDirectory();
         var logSource = DaemonOptions.LogSource();
         var firewall = DaemonOptions.Firewall();
-        var user = new Option<string?>("--user") { Description = "User to drop to after start-up (default knockknock if it exists, else nobody)" };
+        var user = new Option<string?>("--user") { Description = "User to drop to after start-up (default knockknock, which must exist)" };
         var pidFile = DaemonOptions.PidFile();
         var root = new RootCommand("KnockKnock daemon: reads knock SYNs from the kernel log and opens ports through a root worker.")
         {
             foreground, configDir, stateDir, logSource, firewall, user, pidFile,
         };
-        root.Subcommands.Add(StatusCommand.Create(DaemonOptions.StateDirectory(), DaemonOptions.ConfigDirectory(), output));
+        root.Subcommands.Add(StatusCommand.Create(DaemonOptions.StateDirectory(), DaemonOptions.PidFile(), DaemonOptions.ConfigDirectory(), output));
         root.Subcommands.Add(CheckCommand.Create(DaemonOptions.LogSource(), DaemonOptions.Firewall(), DaemonOptions.ConfigDirectory(), output));
-        root.Subcommands.Add(FlushCommand.Create(DaemonOptions.StateDirectory(), DaemonOptions.Firewall(), DaemonOptions.ConfigDirectory(), output));
+        root.Subcommands.Add(FlushCommand.Create(DaemonOptions.PidFile(), DaemonOptions.Firewall(), DaemonOptions.ConfigDirectory(), output));
         root.Subcommands.Add(RulesCommand.Create(DaemonOptions.Firewall(), DaemonOptions.ConfigDirectory(), output));
         root.SetAction(parse =>
         {
@@ -49,7 +49,7 @@ internal static class DaemonCommand
             LogSourceOption.ParseFilePath(config.LogSource);
             if (parse.GetValue(foreground))
             {
-                return new DaemonHost(config, DaemonLog.ToWriter(error), parse.GetValue(pidFile), reloadByExit: true).Run();
+                return new DaemonHost(config, DaemonLog.ToWriter(error), parse.GetValue(pidFile) ?? config.PidFile, reloadByExit: true).Run();
             }
             if (!backgroundChild)
             {
@@ -62,7 +62,7 @@ internal static class DaemonCommand
             Background.StartSession();
             var attached = error;
             var log = DaemonLog.ToSyslog(() => Volatile.Read(ref attached));
-            var host = new DaemonHost(config, log, parse.GetValue(pidFile) ?? PidFile.DefaultPath, onStarted: () =>
+            var host = new DaemonHost(config, log, parse.GetValue(pidFile) ?? config.PidFile ?? PidFile.DefaultPath, onStarted: () =>
             {
                 Volatile.Write(ref attached, null);
                 Background.Detach(error);

@@ -19,7 +19,7 @@ internal static class DaemonOptions
 
     public static Option<string?> StateDirectory() => new("--state-dir")
     {
-        Description = $"State directory (default {DaemonConfig.DefaultStateDirectory})",
+        Description = $"State directory, root's (default: the config's state_dir, else {DaemonConfig.DefaultStateDirectory})",
     };
 
     public static Option<string?> Firewall()
@@ -36,6 +36,6 @@ internal static class DaemonOptions
 
     public static Option<string?> PidFile() => new("--pidfile")
     {
-        Description = $"Pidfile (default {Host.PidFile.DefaultPath} in the background, none in the foreground)",
+        Description = $"Pidfile, in a directory only root may write (default: the config's pidfile, else {Host.PidFile.DefaultPath}; a foreground daemon holds one only when given)",
     };
 }

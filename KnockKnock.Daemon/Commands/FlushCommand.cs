@@ -2,43 +2,46 @@ using System.CommandLine;
 using KnockKnock.Daemon.Config;
 using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Host;
+using KnockKnock.Daemon.Privileges;
 
 namespace KnockKnock.Daemon.Commands;
 
 /// <summary>
-/// `knockknock-daemon flush`: removes all openings now. With a running daemon it sends it SIGUSR1,
-/// so its worker removes them and its status stays true; without one it resets the firewall's
-/// knockknock set or chain itself (as root).
+/// `knockknock-daemon flush` (root): removes all openings now. With a running daemon it sends it
+/// SIGUSR1, so its worker removes them and its status stays true; the daemon is the process proven
+/// by <see cref="RunningDaemon"/> (the pidfile lock's holder, run by the daemon user from this
+/// executable), never a pid read from a file the daemon user writes. When a process holds the lock
+/// but is not the daemon, nothing is signalled. With no daemon it resets the firewall's openings itself.
 /// </summary>
 internal static class FlushCommand
 {
-    public static Command Create(Option<string?> stateDir, Option<string?> firewall, Option<string> configDir, TextWriter output)
+    public static Command Create(Option<string?> pidFile, Option<string?> firewall, Option<string> configDir, TextWriter output)
     {
         var command = new Command("flush", "Remove all openings now.")
         {
-            stateDir, firewall, configDir,
+            pidFile, firewall, configDir,
         };
         command.SetAction(parse =>
         {
-            var config = DaemonConfig.Load(parse.GetValue(configDir)!);
-            var directory = parse.GetValue(stateDir) ?? config.StateDirectory;
             if (Interop.GetEffectiveUserId() != 0)
             {
                 throw new KnockKnockException(ExitCodes.NoPrivilege, "flush needs root");
             }
-            var statusPath = Path.Combine(directory, DaemonStatus.FileName);
-            if (File.Exists(statusPath) && DaemonStatus.TryParse(File.ReadAllText(statusPath), out var status) && StatusCommand.IsDaemon(status.Pid))
+            var config = DaemonConfig.Load(parse.GetValue(configDir)!);
+            var (uid, _) = PrivilegeDrop.ResolveUser(config.User);
+            var path = parse.GetValue(pidFile) ?? config.PidFile ?? PidFile.DefaultPath;
+            using (var daemon = RunningDaemon.TryFind(path, uid, out var holder, out var reason))
             {
-                if (!Interop.TryPidfdOpen(status.Pid, out var pidfd, out _))
+                if (daemon is not null)
                 {
-                    throw KnockKnockException.Failure($"cannot signal the daemon (pid {status.Pid})");
+                    Interop.PidfdSendSignal(daemon, Tmds.Linux.LibC.SIGUSR1, $"pid {holder}");
+                    output.WriteLine($"asked the running daemon (pid {holder}) to remove all openings");
+                    return ExitCodes.Ok;
                 }
-                using (pidfd)
+                if (holder != 0)
                 {
-                    Interop.PidfdSendSignal(pidfd, Tmds.Linux.LibC.SIGUSR1, $"pid {status.Pid}");
+                    throw KnockKnockException.Failure($"not signalling pid {holder}, which holds {path}: {reason}");
                 }
-                output.WriteLine($"asked the running daemon (pid {status.Pid}) to remove all openings");
-                return ExitCodes.Ok;
             }
             var backend = FirewallBackends.Resolve(parse.GetValue(firewall) ?? config.Firewall);
             if (!backend.TryCreateOpenings(backend.WorkerArguments(config.FirewallSettings), FirewallTool.TryRun, out var openings))
@@ -46,7 +49,7 @@ internal static class FlushCommand
                 throw new InvalidOperationException($"the {backend.Name} backend refused its own settings");
             }
             openings.Reset();
-            output.WriteLine($"no daemon running; reset the {backend.Name} openings directly");
+            output.WriteLine($"no daemon running (no process holds {path}); reset the {backend.Name} openings directly");
             return ExitCodes.Ok;
         });
         return command;

@@ -2,50 +2,46 @@ using System.CommandLine;
 using System.Globalization;
 using KnockKnock.Daemon.Config;
 using KnockKnock.Daemon.Host;
+using KnockKnock.Daemon.Privileges;
 
 namespace KnockKnock.Daemon.Commands;
 
-/// <summary>`knockknock-daemon status`: reads STATE_DIR/status (see <see cref="DaemonStatus"/>) and checks its pid lives.</summary>
+/// <summary>
+/// `knockknock-daemon status`: reads the running daemon's status file (<see cref="StatusFile"/>,
+/// <see cref="DaemonStatus"/>) and checks that its pid is really the daemon (<see cref="RunningDaemon"/>).
+/// Every value it prints was checked for its shape first; nothing the daemon user wrote reaches the
+/// terminal unchecked.
+/// </summary>
 internal static class StatusCommand
 {
-    public static Command Create(Option<string?> stateDir, Option<string> configDir, TextWriter output)
+    public static Command Create(Option<string?> stateDir, Option<string?> pidFile, Option<string> configDir, TextWriter output)
     {
         var command = new Command("status", "Show whether the daemon runs, its profiles, current openings with time left, and knock counts since start.")
         {
-            stateDir, configDir,
+            stateDir, pidFile, configDir,
         };
         command.SetAction(parse =>
         {
             var config = DaemonConfig.Load(parse.GetValue(configDir)!);
-            var directory = parse.GetValue(stateDir) ?? config.StateDirectory;
-            return Show(directory, output, DateTimeOffset.UtcNow);
+            var (uid, _) = PrivilegeDrop.ResolveUser(config.User);
+            return Show(parse.GetValue(stateDir) ?? config.StateDirectory, parse.GetValue(pidFile) ?? config.PidFile ?? PidFile.DefaultPath, uid, output, DateTimeOffset.UtcNow);
         });
         return command;
     }
 
-    public static int Show(string stateDirectory, TextWriter output, DateTimeOffset now)
+    public static int Show(string stateDirectory, string pidFile, uint daemonUid, TextWriter output, DateTimeOffset now)
     {
-        var path = Path.Combine(stateDirectory, DaemonStatus.FileName);
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (FileNotFoundException)
-        {
-            output.WriteLine("knockknock-daemon is not running");
-            return ExitCodes.Failure;
-        }
-        catch (DirectoryNotFoundException)
+        var text = StatusFile.Read(stateDirectory, daemonUid);
+        if (text is null)
         {
             output.WriteLine("knockknock-daemon is not running");
             return ExitCodes.Failure;
         }
         if (!DaemonStatus.TryParse(text, out var status))
         {
-            throw KnockKnockException.Failure($"unreadable status file {path}");
+            throw KnockKnockException.Failure($"unreadable status file in {stateDirectory}/{StateDirectory.DaemonName}: not what a daemon writes");
         }
-        if (!IsDaemon(status.Pid))
+        if (!IsRunning(status.Pid, pidFile, daemonUid))
         {
             output.WriteLine($"knockknock-daemon is not running (stale status from pid {status.Pid})");
             return ExitCodes.Failure;
@@ -69,18 +65,11 @@ internal static class StatusCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Whether <paramref name="pid"/> is a live knockknock-daemon (not a reused pid).</summary>
-    public static bool IsDaemon(int pid)
+    /// <summary>The status file's pid is the daemon: the proven holder of the pidfile, or (a foreground daemon without one) this executable run by the daemon user.</summary>
+    private static bool IsRunning(int pid, string pidFile, uint daemonUid)
     {
-        try
-        {
-            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
-            return cmdline.Contains("knockknock-daemon", StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        using var holder = RunningDaemon.TryFind(pidFile, daemonUid, out var holderPid, out _);
+        return holder is not null ? holderPid == pid : RunningDaemon.IsDaemon(pid, daemonUid, out _);
     }
 
     private static string Seconds(TimeSpan span) => Math.Max(0, (int)Math.Ceiling(span.TotalSeconds)).ToString(CultureInfo.InvariantCulture);

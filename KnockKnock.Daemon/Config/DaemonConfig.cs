@@ -2,6 +2,7 @@ using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Firewall.Nft;
+using KnockKnock.Daemon.Worker;
 using FirewallLogPrefix = KnockKnock.Daemon.Firewall.LogPrefix;
 
 namespace KnockKnock.Daemon.Config;
@@ -14,12 +15,12 @@ internal sealed record DaemonConfig
 {
     public const string DefaultConfigDirectory = "/etc/knockknock.d";
     public const string DefaultStateDirectory = "/var/lib/knockknock";
-    public const int MaxDelaySeconds = 3600;
+    public const int MaxDelaySeconds = WorkerPolicy.MaxDelaySeconds;
     private const string Section = "main";
 
     private static readonly Dictionary<string, string[]> s_keys = new()
     {
-        [Section] = ["delay", "error_window", "log_source", "log_prefix", "firewall", "nft_set", "user", "state_dir"],
+        [Section] = ["delay", "error_window", "log_source", "log_prefix", "firewall", "nft_set", "user", "state_dir", "pidfile", "max_openings", "max_opening_rate"],
     };
 
     /// <summary>Seconds an opening lasts.</summary>
@@ -40,10 +41,19 @@ internal sealed record DaemonConfig
     /// <summary>What the backends read from the config: the nftables set the worker adds openings to (FAMILY TABLE SET).</summary>
     public FirewallSettings FirewallSettings { get; init; } = FirewallSettings.Default;
 
-    /// <summary>The user the daemon drops to; null picks `knockknock`, else `nobody`.</summary>
+    /// <summary>The user the daemon drops to; null picks `knockknock` (which must exist: no fallback).</summary>
     public string? User { get; init; }
 
     public string StateDirectory { get; init; } = DefaultStateDirectory;
+
+    /// <summary>The pidfile the daemon holds and <c>status</c>/<c>flush</c> look at; null: the default in the background, none in the foreground.</summary>
+    public string? PidFile { get; init; }
+
+    /// <summary>The root worker's cap on live openings (it refuses more).</summary>
+    public int MaxOpenings { get; init; } = WorkerPolicy.DefaultMaxOpenings;
+
+    /// <summary>The root worker's cap on openings per second (it refuses more).</summary>
+    public int MaxOpeningRate { get; init; } = WorkerPolicy.DefaultMaxRatePerSecond;
 
     public string ProfilesDirectory { get; init; } = Path.Combine(DefaultConfigDirectory, "profiles");
 
@@ -87,6 +97,9 @@ internal sealed record DaemonConfig
             Firewall = firewall,
             User = ini.Get(Section, "user"),
             StateDirectory = ini.Get(Section, "state_dir") ?? DefaultStateDirectory,
+            PidFile = ini.Get(Section, "pidfile"),
+            MaxOpenings = ini.GetInt(Section, "max_openings", WorkerPolicy.DefaultMaxOpenings, 1, 1_000_000),
+            MaxOpeningRate = ini.GetInt(Section, "max_opening_rate", WorkerPolicy.DefaultMaxRatePerSecond, 1, 1_000_000),
             ProfilesDirectory = profiles,
         };
     }

@@ -9,7 +9,12 @@ namespace KnockKnock.Daemon.Host;
 /// <summary>Start-up: what runs as root before the privilege drop, and the checks around it.</summary>
 internal sealed partial class DaemonHost
 {
-    /// <summary>Everything that needs root, in order; returns what the unprivileged loop needs.</summary>
+    /// <summary>
+    /// Everything that needs root, in order; returns what the unprivileged loop needs. Root works
+    /// only in directories no other user can write (the profiles, the state directory's root-only
+    /// part, the pidfile's directory) and only relative to descriptors it opened without following
+    /// symlinks; the daemon user's own directory is made and handed over, never entered.
+    /// </summary>
     private Started StartAsRoot()
     {
         if (Interop.GetEffectiveUserId() != 0)
@@ -22,13 +27,17 @@ internal sealed partial class DaemonHost
             throw KnockKnockException.Failure(problem);
         }
         var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
-        var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath, uid, gid);
+        var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath);
         ProfileIndex? profiles = null;
         ILogSource? source = null;
+        StateDirectory? state = null;
         try
         {
-            StateDirectory.Prepare(_config.StateDirectory, uid, gid);
-            profiles = ProfileIndex.Load(_config.ProfilesDirectory, _config.StateDirectory, uid, gid);
+            profiles = ProfileIndex.Load(_config.ProfilesDirectory, loaded =>
+            {
+                state = StateDirectory.Prepare(_config.StateDirectory, uid, gid, loaded.Select(p => p.Name));
+                return ServerCounters.Prepare(state.Counters, state.CountersPath, loaded.Select(p => (p.Name, Seed(p, state))));
+            });
             source = LogSourceOption.Open(_config.LogSource);
             WarnAboutLogSource(profiles);
             if (LogSourceOption.UnprivilegedReadProblem(_config.LogSource, uid, gid) is { } readProblem)
@@ -36,8 +45,10 @@ internal sealed partial class DaemonHost
                 _log.Warning(readProblem);
             }
             WarnAboutLogRules(firewall, profiles);
-            var worker = WorkerClient.Start(firewall, _config.FirewallSettings, onMessage: _log.Error);
-            return new Started(profiles, source, worker, firewall, pidFile);
+            var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate,
+                profiles.Profiles.ToDictionary(p => p.Profile.Name, p => new WorkerPolicy.ProfileRule(p.Profile.KnockPort, p.Profile.AllowedPorts), StringComparer.Ordinal));
+            var worker = WorkerClient.Start(firewall, _config.FirewallSettings, policy, state!.Counters, onMessage: _log.Error);
+            return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath);
         }
         catch
         {
@@ -46,22 +57,18 @@ internal sealed partial class DaemonHost
             pidFile?.Dispose();
             throw;
         }
+        finally
+        {
+            // Only the worker keeps the counters directory open.
+            state?.Dispose();
+        }
     }
 
-    /// <summary>Fails at start, not at the first knock, when the dropped user cannot reach its counters.</summary>
-    private void CheckStateAccess(ProfileIndex profiles, uint uid)
+    /// <summary>Where a profile's server counter starts at the least: its own counter file, or the earlier layout's counter when that is higher.</summary>
+    private static ulong Seed(Crypto.Profiles.Profile profile, StateDirectory state)
     {
-        try
-        {
-            foreach (var profile in profiles.Profiles)
-            {
-                profile.Counter.Read();
-            }
-        }
-        catch (KnockKnockException e)
-        {
-            throw KnockKnockException.Usage($"after dropping to uid {uid}: {e.Message} (every directory above the state directory {_config.StateDirectory} must be searchable by that user)");
-        }
+        using var own = profile.OpenCounter();
+        return Math.Max(own.Read(), state.EarlierCounters.GetValueOrDefault(profile.Name));
     }
 
     private void WarnAboutLogSource(ProfileIndex profiles)

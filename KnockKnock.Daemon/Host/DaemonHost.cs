@@ -42,30 +42,40 @@ internal sealed partial class DaemonHost
         _reloadByExit = reloadByExit;
     }
 
-    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile);
+    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile, string DaemonDirectory);
 
     public int Run()
     {
-        var (profiles, source, worker, firewall, pidFile) = StartAsRoot();
+        var (profiles, source, worker, firewall, pidFile, daemonDirectory) = StartAsRoot();
         using var stop = new StopRequest();
         var startedAt = DateTimeOffset.UtcNow;
         try
         {
             var (uid, gid) = PrivilegeDrop.Drop(_config.User);
-            CheckStateAccess(profiles, uid);
             var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
             var statusGate = new Lock();
+            var statusFailing = false;
             void Publish()
             {
                 lock (statusGate)
                 {
                     try
                     {
-                        Status(processor, profiles, worker, firewall, source, startedAt).Write(_config.StateDirectory);
+                        Status(processor, profiles, worker, firewall, source, startedAt).Write(daemonDirectory);
+                        if (statusFailing)
+                        {
+                            statusFailing = false;
+                            _log.Info("the status file is written again");
+                        }
                     }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        _log.Error($"cannot write the status file: {e.Message}");
+                        // Once per failure spell (a full disk would otherwise log every 2 s); knocks go on.
+                        if (!statusFailing)
+                        {
+                            statusFailing = true;
+                            _log.Error($"cannot write the status file (knocks are still served): {e.Message}");
+                        }
                     }
                 }
             }
@@ -77,6 +87,10 @@ internal sealed partial class DaemonHost
             {
                 WatchWorker(stop, worker);
                 Publish();
+                if (PrivilegeDrop.SharedUserWarning(_config.User) is { } shared)
+                {
+                    _log.Warning(shared);
+                }
                 _log.Info($"started: {profiles.Profiles.Count} profile(s) on knock port(s) {string.Join(", ", profiles.Profiles.Select(p => p.Profile.KnockPort))}, "
                     + $"log source {LogSourceOption.Describe(_config.LogSource)}, firewall {firewall.Name} (worker pid {worker.ProcessId}), "
                     + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
@@ -102,7 +116,7 @@ internal sealed partial class DaemonHost
             CleanUp("stopping the worker", worker.Dispose);
             CleanUp("closing the log source", source.Dispose);
             CleanUp("closing the profiles", profiles.Dispose);
-            CleanUp("removing the status file", () => File.Delete(Path.Combine(_config.StateDirectory, DaemonStatus.FileName)));
+            CleanUp("removing the status file", () => File.Delete(Path.Combine(daemonDirectory, DaemonStatus.FileName)));
             CleanUp("removing the pidfile", () => pidFile?.Dispose());
         }
         return stop.ExitCode;
@@ -142,6 +156,7 @@ internal sealed partial class DaemonHost
     /// <summary>Adapts the worker client to the processor without making the worker depend on knock code.</summary>
     private sealed class WorkerOpener(WorkerClient worker) : IPortOpener
     {
-        public bool TryOpen(HostAddress source, ushort port, int seconds, out string error) => worker.TryOpen(source, port, seconds, out error);
+        public OpenOutcome TryOpen(string profile, ulong counter, HostAddress source, ushort port, int seconds, out string reason)
+            => worker.TryOpen(profile, counter, source, port, seconds, out reason);
     }
 }

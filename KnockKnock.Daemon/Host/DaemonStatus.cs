@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Knocks;
+using KnockKnock.Daemon.Worker;
 
 namespace KnockKnock.Daemon.Host;
 
@@ -10,7 +12,7 @@ namespace KnockKnock.Daemon.Host;
 /// opening); the status command reads it and checks that the pid in it is alive. A file rather
 /// than a control socket: the daemon keeps binding no socket at all.
 /// </summary>
-internal sealed record DaemonStatus(
+internal sealed partial record DaemonStatus(
     int Pid,
     int WorkerPid,
     DateTimeOffset Started,
@@ -51,10 +53,18 @@ internal sealed record DaemonStatus(
         return text.ToString();
     }
 
-    /// <summary>Parses what <see cref="Format"/> wrote; false for anything else.</summary>
+    /// <summary>
+    /// Parses what <see cref="Format"/> wrote; false for anything else. Strict, because root reads
+    /// what the daemon user wrote: printable ASCII only (no escape sequence reaches a terminal),
+    /// every key known and every scalar key once, every value in its shape.
+    /// </summary>
     public static bool TryParse(string text, out DaemonStatus status)
     {
         status = null!;
+        if (text.Any(c => c is not ('\n' or >= ' ' and <= '~')))
+        {
+            return false;
+        }
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var profiles = new List<(string, ushort, string, DateTimeOffset?)>();
         var openings = new List<GrantedOpening>();
@@ -71,46 +81,65 @@ internal sealed record DaemonStatus(
             }
             var (key, value) = (line[..space], line[(space + 1)..]);
             var words = value.Split(' ');
-            if (key == "profile" && words.Length == 4 && ushort.TryParse(words[1], out var knockPort))
+            if (key == "profile")
             {
-                profiles.Add((words[0], knockPort, words[2], words[3] == "-" ? null : ParseTime(words[3])));
+                if (words is not [var name, var knockPortText, var allowed, var last] || !WorkerPolicy.IsProfileName(name)
+                    || !TryPort(knockPortText, out var knockPort) || !PortSet.TryParse(allowed, out var set) || set.Text != allowed
+                    || (last != "-" && !TryTime(last, out _)))
+                {
+                    return false;
+                }
+                profiles.Add((name, knockPort, allowed, last == "-" ? null : ParseTime(last)));
             }
-            else if (key == "opening" && words.Length == 4 && HostAddress.TryParse(words[1], out var address) && ushort.TryParse(words[2], out var port))
+            else if (key == "opening")
             {
-                openings.Add(new GrantedOpening(words[0], address, port, ParseTime(words[3])));
+                if (words is not [var name, var addressText, var portText, var until] || !WorkerPolicy.IsProfileName(name)
+                    || !HostAddress.TryParse(addressText, out var address) || !TryPort(portText, out var port) || !TryTime(until, out var time))
+                {
+                    return false;
+                }
+                openings.Add(new GrantedOpening(name, address, port, time));
             }
-            else
+            else if (!s_scalarKeys.Contains(key) || value.Length > 512 || !values.TryAdd(key, value))
             {
-                values[key] = value;
+                return false;
             }
         }
-        try
-        {
-            status = new DaemonStatus(
-                int.Parse(values["pid"], CultureInfo.InvariantCulture),
-                int.Parse(values["worker_pid"], CultureInfo.InvariantCulture),
-                ParseTime(values["started"]),
-                ParseTime(values["updated"]),
-                values["log_source"],
-                values["log_counters"],
-                values["firewall"],
-                long.Parse(values["accepted"], CultureInfo.InvariantCulture),
-                long.Parse(values["rejected"], CultureInfo.InvariantCulture),
-                values["rejected_by_reason"],
-                profiles,
-                openings);
-            return true;
-        }
-        catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
+        if (!s_scalarKeys.All(values.ContainsKey)
+            || !TryPositive(values["pid"], out var pid) || !TryPositive(values["worker_pid"], out var workerPid)
+            || !TryTime(values["started"], out var started) || !TryTime(values["updated"], out var updated)
+            || FirewallBackends.Find(values["firewall"]) is null
+            || !TryCount(values["accepted"], out var accepted) || !TryCount(values["rejected"], out var rejected)
+            || !Reasons().IsMatch(values["rejected_by_reason"]))
         {
             return false;
         }
+        status = new DaemonStatus(pid, workerPid, started, updated, values["log_source"], values["log_counters"], values["firewall"],
+            accepted, rejected, values["rejected_by_reason"], profiles, openings);
+        return true;
     }
 
-    /// <summary>Replaces STATE_DIR/status atomically (temp file and rename).</summary>
-    public void Write(string stateDirectory)
+    private static readonly string[] s_scalarKeys = ["pid", "worker_pid", "started", "updated", "log_source", "log_counters", "firewall", "accepted", "rejected", "rejected_by_reason"];
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(none|[A-Za-z]+=[0-9]{1,19}(, [A-Za-z]+=[0-9]{1,19})*)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex Reasons();
+
+    private static bool TryPositive(string text, out int value)
+        => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0;
+
+    private static bool TryCount(string text, out long value)
+        => long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+
+    private static bool TryPort(string text, out ushort port)
+        => ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port > 0;
+
+    private static bool TryTime(string text, out DateTimeOffset time)
+        => DateTimeOffset.TryParseExact(text, "yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
+
+    /// <summary>Replaces DIRECTORY/status atomically (temp file and rename); the daemon's own directory, written as the daemon user.</summary>
+    public void Write(string directory)
     {
-        var path = Path.Combine(stateDirectory, FileName);
+        var path = Path.Combine(directory, FileName);
         var temp = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         using (var stream = new FileStream(temp, options))

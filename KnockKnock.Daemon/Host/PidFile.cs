@@ -1,18 +1,24 @@
 using System.Globalization;
 using System.Text;
+using KnockKnock.Daemon.Privileges;
 using Tmds.Linux;
 
 namespace KnockKnock.Daemon.Host;
 
 /// <summary>
-/// The background daemon's pidfile (default /run/knockknock/knockknock-daemon.pid). Held with an
-/// exclusive POSIX record lock for the daemon's whole life, so a second instance refuses to start while the
-/// first lives, and a stale file left by a killed daemon is simply taken over. Its directory
-/// belongs to the daemon user, so the unprivileged daemon can remove the file when it exits.
+/// The daemon's pidfile (default /run/knockknock/knockknock-daemon.pid): root's, in a directory
+/// only root may write (<see cref="TrustedDirectory"/>, made 0755 if missing), opened without
+/// following a symlink. The daemon holds a POSIX write lock on it for its whole life (the
+/// descriptor outlives the privilege drop), so a second instance refuses to start, and
+/// <c>flush</c> and <c>status</c> find the running daemon as the lock's holder
+/// (<see cref="RunningDaemon"/>), not by trusting the number written in it. At exit the daemon,
+/// no longer root, empties the file through its descriptor; a stale file holds no lock and is
+/// simply taken over.
 /// </summary>
 internal sealed class PidFile : IDisposable
 {
     public const string DefaultPath = "/run/knockknock/knockknock-daemon.pid";
+    private const uint Readable = 0x1A4; // 0644
 
     private readonly FileDescriptorHandle _handle;
 
@@ -24,21 +30,10 @@ internal sealed class PidFile : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Creates, locks and fills the pidfile (as root, before the drop); its directory is made for <paramref name="owner"/> if missing.</summary>
-    public static PidFile Acquire(string path, uint owner, uint group)
+    /// <summary>Creates, locks and fills the pidfile (as root, before the drop).</summary>
+    public static PidFile Acquire(string path)
     {
-        var directory = System.IO.Path.GetDirectoryName(path)!;
-        if (!Directory.Exists(directory))
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            Interop.Chown(directory, owner, group);
-        }
-        else if (!Interop.TryStatPath(directory, followSymlinks: true, out var status, out var errno) || status.Uid != owner)
-        {
-            throw errno != 0 ? Interop.Error("stat", directory, errno)
-                : KnockKnockException.Usage($"the pidfile's directory {directory} must belong to the daemon user (uid {owner}), which removes the pidfile when it exits: use a directory of its own, e.g. {DefaultPath}");
-        }
-        var handle = Interop.Open(path, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, 0x1A4 /* 0644 */);
+        var handle = Open(path, create: true) ?? throw new InvalidOperationException("a created pidfile is there");
         try
         {
             if (!Interop.TryLockWholeFile(handle, path))
@@ -46,15 +41,13 @@ internal sealed class PidFile : IDisposable
                 Span<byte> other = stackalloc byte[16];
                 var length = Interop.Pread(handle, other, 0, path);
                 var pid = length > 0 ? Encoding.ASCII.GetString(other[..length]).Trim() : "?";
-                throw KnockKnockException.Failure($"another knockknock-daemon is running (pid {pid}, pidfile {path}): stop it first");
+                throw KnockKnockException.Failure($"another knockknock-daemon is running (pid {(pid.All(char.IsAsciiDigit) ? pid : "?")}, pidfile {path}): stop it first");
             }
-            var mine = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
             Interop.Ftruncate(handle, 0, path);
-            if (!Interop.TryPwrite(handle, mine, 0, out var writeErrno))
+            if (!Interop.TryPwrite(handle, Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n"), 0, out var errno))
             {
-                throw Interop.Error("write", path, writeErrno);
+                throw Interop.Error("write", path, errno);
             }
-            Interop.Fchown(handle, owner, group, path);
             return new PidFile(path, handle);
         }
         catch
@@ -64,10 +57,45 @@ internal sealed class PidFile : IDisposable
         }
     }
 
-    /// <summary>Removes the file while still holding the lock, then releases it.</summary>
+    /// <summary>
+    /// Opens the pidfile read-write, only when it is a plain root-owned file with one link in a
+    /// directory only root may write; null when it does not exist and <paramref name="create"/> is false.
+    /// </summary>
+    public static FileDescriptorHandle? Open(string path, bool create)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var name = System.IO.Path.GetFileName(full);
+        if (!create && !Directory.Exists(System.IO.Path.GetDirectoryName(full)))
+        {
+            return null;
+        }
+        using var directory = TrustedDirectory.Open(System.IO.Path.GetDirectoryName(full)!, create ? 0x1ED : null);
+        var flags = LibC.O_RDWR | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC | (create ? LibC.O_CREAT : 0);
+        if (!Interop.TryOpenAt(directory, name, flags, Readable, out var file, out var errno))
+        {
+            return errno == LibC.ENOENT && !create ? null
+                : errno == LibC.ELOOP ? throw KnockKnockException.Usage($"pidfile {path} is a symlink: remove it")
+                : throw Interop.Error("open", path, errno);
+        }
+        var status = Interop.Stat(file, path);
+        if (status.Type != StatxBuffer.Regular || status.Uid != 0 || status.LinkCount != 1)
+        {
+            file.Dispose();
+            throw KnockKnockException.Usage($"pidfile {path} must be a plain root-owned file with one link: remove it");
+        }
+        return file;
+    }
+
+    /// <summary>Empties the file through the descriptor (the dropped daemon may not unlink it), then releases the lock.</summary>
     public void Dispose()
     {
-        File.Delete(Path);
-        _handle.Dispose();
+        try
+        {
+            Interop.Ftruncate(_handle, 0, Path);
+        }
+        finally
+        {
+            _handle.Dispose();
+        }
     }
 }

@@ -1,12 +1,13 @@
 using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Worker;
 
 namespace KnockKnock.Daemon.Knocks;
 
 /// <summary>
 /// The per-line path (DESIGN.md, data path): parse the LOG line, find the profile by knock port,
-/// check the knock (tag first, over the counter window), store matched+1 durably, check the
-/// allowed ports, then ask the worker to open. Bogus lines cost one parse, one table read and one
+/// check the knock (tag first, over the counter window), check the allowed ports, then ask the
+/// worker, which stores matched+1 durably before it opens. Bogus lines cost one parse, one table read and one
 /// batched AES call, and allocate nothing. Every rejection is counted; a summary is logged at most
 /// every <see cref="SummaryInterval"/>.
 /// </summary>
@@ -82,25 +83,38 @@ internal sealed class KnockProcessor
             Statistics.Count(KnockRejection.BadTag);
             return;
         }
-        profile.Accept(matched);
         var source = knock.Source;
-        if (!profile.Profile.AllowedPorts.Contains(port))
+        var name = profile.Profile.Name;
+        if (!profile.Profile.AllowedPorts.Contains(port) || _profiles.Find(port) is not null)
         {
+            // Nothing opens, so nothing needs storing: a resend is refused as used until a restart, and opens nothing after one.
+            profile.MarkUsed(matched);
             Statistics.Count(KnockRejection.PortNotAllowed);
-            _log.Warning($"knock from {source} for profile {profile.Profile.Name} asked for port {port}, which the profile does not allow (allow = {profile.Profile.AllowedPorts.Text})");
+            _log.Warning($"knock from {source} for profile {name} asked for port {port}, which the profile may not open (allow = {profile.Profile.AllowedPorts.Text}; knock ports never open)");
             return;
         }
-        if (!_opener.TryOpen(knock.Source, port, _delaySeconds, out var error))
+        switch (_opener.TryOpen(name, matched, source, port, _delaySeconds, out var why))
         {
-            Statistics.Count(KnockRejection.OpenFailed);
-            _log.Error($"knock from {source} for profile {profile.Profile.Name} port {port} accepted, but opening failed: {error}");
-            return;
+            case OpenOutcome.Refused when why.StartsWith("counter-not-stored", StringComparison.Ordinal):
+                Statistics.Count(KnockRejection.CounterNotStored);
+                _log.Error($"knock from {source} for profile {name} port {port} not opened: its counter could not be stored ({why}); the knock stays valid, resend it when the disk is back");
+                return;
+            case OpenOutcome.Refused:
+                Statistics.Count(KnockRejection.OpenRefused);
+                _log.Error($"knock from {source} for profile {name} port {port} refused by the worker: {why}");
+                return;
+            case OpenOutcome.Failed:
+                profile.MarkUsed(matched);
+                Statistics.Count(KnockRejection.OpenFailed);
+                _log.Error($"knock from {source} for profile {name} port {port} accepted, but opening failed: {why}");
+                return;
         }
+        profile.MarkUsed(matched);
         Statistics.CountAccepted();
         var now = _time.GetUtcNow();
         profile.LastAccepted = now;
-        Openings.Add(new GrantedOpening(profile.Profile.Name, knock.Source, port, now.AddSeconds(_delaySeconds)));
+        Openings.Add(new GrantedOpening(name, source, port, now.AddSeconds(_delaySeconds)));
         Opened?.Invoke();
-        _log.Info($"accepted knock: profile {profile.Profile.Name}, source {source}, port {port} open for {_delaySeconds} s (counter {matched})");
+        _log.Info($"accepted knock: profile {name}, source {source}, port {port} open for {_delaySeconds} s (counter {matched})");
     }
 }

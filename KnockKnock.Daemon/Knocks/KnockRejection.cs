@@ -9,9 +9,15 @@ internal enum KnockRejection
     /// <summary>No counter in the window matched the tag: forged, tampered, replayed or misdirected.</summary>
     BadTag,
 
-    /// <summary>Authentic, but the profile may not open that port (the counter is consumed anyway).</summary>
+    /// <summary>Authentic, but the profile may not open that port, or it is a knock port (the counter is used up in memory only).</summary>
     PortNotAllowed,
 
-    /// <summary>Authentic and allowed, but the worker could not open the port.</summary>
+    /// <summary>Authentic and allowed, but the worker could not store its counter (a full or failing disk): nothing opened, the knock stays valid.</summary>
+    CounterNotStored,
+
+    /// <summary>Authentic, but the worker refused it (outside its policy: should not happen with an intact daemon).</summary>
+    OpenRefused,
+
+    /// <summary>Authentic and allowed, its counter used up, but the firewall did not open.</summary>
     OpenFailed,
 }

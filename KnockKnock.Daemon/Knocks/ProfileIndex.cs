@@ -22,23 +22,21 @@ internal sealed class ProfileIndex : IDisposable
 
     public IReadOnlyList<ServerProfile> Profiles => _profiles;
 
-    /// <summary>Loads every profile under <paramref name="profilesDirectory"/> (<see cref="ProfileDirectory.LoadAll"/>) with its state counter.</summary>
-    public static ProfileIndex Load(string profilesDirectory, string stateDirectory, uint stateOwner, uint stateGroup)
+    /// <summary>
+    /// Loads every profile under <paramref name="profilesDirectory"/> (<see cref="ProfileDirectory.LoadAll"/>);
+    /// <paramref name="firstCounters"/> says where each one's counters start (<see cref="ServerCounters.Prepare"/>).
+    /// </summary>
+    public static ProfileIndex Load(string profilesDirectory, Func<IReadOnlyList<Profile>, IReadOnlyDictionary<string, ulong>> firstCounters)
     {
         var loaded = ProfileDirectory.LoadAll(profilesDirectory);
-        var profiles = new List<ServerProfile>();
         try
         {
-            foreach (var profile in loaded)
-            {
-                profiles.Add(ServerProfile.Load(profile, stateDirectory, stateOwner, stateGroup));
-            }
-            return new ProfileIndex(profiles);
+            var next = firstCounters(loaded);
+            return new ProfileIndex([.. loaded.Select(p => new ServerProfile(p, next[p.Name]))]);
         }
         catch
         {
-            profiles.ForEach(p => p.Dispose());
-            loaded.Skip(profiles.Count).ToList().ForEach(p => p.Dispose());
+            loaded.ForEach(p => p.Dispose());
             throw;
         }
     }

@@ -1,25 +1,21 @@
-using KnockKnock.Crypto.Counters;
 using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Daemon.Knocks;
 
 /// <summary>
-/// A profile as the daemon uses it: keys derived once, and the counter it accepts next. The live
-/// counter lives in STATE_DIR/NAME/counter, owned by the unprivileged daemon user so it stays
-/// writable after the privilege drop; the profile's own (root-owned) counter only seeds it. At
-/// start the state counter becomes max(state, profile): counters only ever move forward, so an
-/// admin can resynchronise by raising the profile's counter, never reopen old knocks by lowering it.
+/// A profile as the daemon uses it: keys derived once, and the counter it accepts next. The durable
+/// counter is root's (<see cref="ServerCounters"/>, written by the worker before each opening); this
+/// is the daemon's copy of where the window starts, moved forward after each knock it used.
 /// </summary>
 internal sealed class ServerProfile : IDisposable
 {
     private long _lastAcceptedTicks;
 
-    private ServerProfile(Profile profile, KnockCipher cipher, CounterStore counter, ulong nextCounter)
+    public ServerProfile(Profile profile, ulong nextCounter)
     {
         Profile = profile;
-        Cipher = cipher;
-        Counter = counter;
+        Cipher = profile.CreateCipher();
         NextCounter = nextCounter;
     }
 
@@ -27,49 +23,8 @@ internal sealed class ServerProfile : IDisposable
 
     public KnockCipher Cipher { get; }
 
-    public CounterStore Counter { get; }
-
-    /// <summary>The first counter value the next knock may use (cached; the file is the truth).</summary>
+    /// <summary>The first counter value the next knock may use.</summary>
     public ulong NextCounter { get; private set; }
-
-    /// <summary>Takes a loaded profile (owned by root) and opens or seeds its state counter (owned by <paramref name="stateOwner"/>); disposes the profile on failure.</summary>
-    public static ServerProfile Load(Profile profile, string stateDirectory, uint stateOwner, uint stateGroup)
-    {
-        try
-        {
-            ulong seed;
-            using (var own = profile.OpenCounter())
-            {
-                seed = own.Read();
-            }
-            var directory = Path.Combine(stateDirectory, profile.Name);
-            if (!Directory.Exists(directory))
-            {
-                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                StateDirectory.Chown(directory, stateOwner, stateGroup);
-            }
-            if (!File.Exists(Path.Combine(directory, CounterStore.FileName)))
-            {
-                CounterStore.Create(directory, seed, stateOwner);
-            }
-            var counter = CounterStore.Open(directory, stateOwner);
-            try
-            {
-                var next = counter.Advance(seed);
-                return new ServerProfile(profile, profile.CreateCipher(), counter, next);
-            }
-            catch
-            {
-                counter.Dispose();
-                throw;
-            }
-        }
-        catch
-        {
-            profile.Dispose();
-            throw;
-        }
-    }
 
     /// <summary>When this profile's last knock opened a port (for status), or null.</summary>
     public DateTimeOffset? LastAccepted
@@ -79,13 +34,12 @@ internal sealed class ServerProfile : IDisposable
         set => Interlocked.Exchange(ref _lastAcceptedTicks, value?.UtcTicks ?? 0);
     }
 
-    /// <summary>Durably stores matched+1 before anything is opened; a failure here opens nothing.</summary>
-    public void Accept(ulong matchedCounter) => NextCounter = Counter.Advance(checked(matchedCounter + 1));
+    /// <summary>The knock that used <paramref name="matchedCounter"/> is spent: the window moves past it.</summary>
+    public void MarkUsed(ulong matchedCounter) => NextCounter = Math.Max(NextCounter, checked(matchedCounter + 1));
 
     public void Dispose()
     {
         Cipher.Dispose();
-        Counter.Dispose();
         Profile.Dispose();
     }
 }

@@ -12,15 +12,22 @@ namespace KnockKnock.Daemon.Privileges;
 internal static class PrivilegeDrop
 {
     public const string DefaultUser = "knockknock";
-    public const string FallbackUser = "nobody";
 
-    /// <summary>Looks up a user; <c>null</c> means <see cref="DefaultUser"/> if it exists, else <see cref="FallbackUser"/>.</summary>
+    /// <summary>The shared unprivileged user: allowed only when named explicitly, with a warning.</summary>
+    public const string SharedUser = "nobody";
+
+    /// <summary>
+    /// Looks up the user to drop to: <paramref name="name"/>, or <see cref="DefaultUser"/> when it is
+    /// null. There is no silent fallback: without that user the daemon does not start.
+    /// </summary>
     public static (uint Uid, uint Gid) ResolveUser(string? name)
     {
-        var entry = name is not null ? Syscall.getpwnam(name) : Syscall.getpwnam(DefaultUser) ?? Syscall.getpwnam(FallbackUser);
+        var entry = Syscall.getpwnam(name ?? DefaultUser);
         if (entry is null)
         {
-            throw KnockKnockException.Usage($"no such user: {name ?? $"{DefaultUser} or {FallbackUser}"}");
+            throw KnockKnockException.Usage(name is null
+                ? $"no user '{DefaultUser}' to run as: create it (useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {DefaultUser}, as scripts/install.sh --systemd and the package do), or name another with user = in the config or --user"
+                : $"no such user: {name}");
         }
         if (entry.pw_uid == 0 || entry.pw_gid == 0)
         {
@@ -28,6 +35,11 @@ internal static class PrivilegeDrop
         }
         return (entry.pw_uid, entry.pw_gid);
     }
+
+    /// <summary>A warning for a user that other services share (<see cref="SharedUser"/>), or null.</summary>
+    public static string? SharedUserWarning(string? name) => name == SharedUser
+        ? $"running as {SharedUser}, which other services share: any of them could read the daemon's status and interfere with it; create a dedicated user ({DefaultUser})"
+        : null;
 
     /// <summary>Drops to <paramref name="userName"/> (see <see cref="ResolveUser"/>) and verifies; returns the ids.</summary>
     public static (uint Uid, uint Gid) Drop(string? userName)

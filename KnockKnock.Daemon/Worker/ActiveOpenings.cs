@@ -11,38 +11,44 @@ internal sealed class ActiveOpenings(IFirewallOpenings backend)
     private readonly Lock _gate = new();
     private readonly Dictionary<(HostAddress Source, ushort Port), (FirewallOpening Opening, Timer Timer)> _active = [];
 
-    public bool TryHandle(WorkerRequest request, out string error)
+    /// <summary>How many openings are live (granted and not yet expired).</summary>
+    public int Count
     {
-        System.Diagnostics.Debug.Assert(request.Kind != WorkerRequestKind.Detach, "the serve loop handles detach");
-        if (request.Kind == WorkerRequestKind.Flush)
+        get
         {
-            try
+            lock (_gate)
             {
-                Reset();
+                return _active.Count;
             }
-            catch (InvalidOperationException e)
-            {
-                error = e.Message;
-                return false;
-            }
-            error = "";
-            return true;
         }
+    }
+
+    /// <summary>Whether <paramref name="source"/> has a live opening for <paramref name="port"/> (a new knock replaces it).</summary>
+    public bool Contains(HostAddress source, ushort port)
+    {
         lock (_gate)
         {
-            // A second knock for the same source and port replaces the first (fresh delay).
-            var key = (request.Source, request.Port);
+            return _active.ContainsKey((source, port));
+        }
+    }
+
+    /// <summary>Opens <paramref name="port"/> for <paramref name="source"/> for <paramref name="seconds"/>; a live opening of the same pair is replaced (fresh delay).</summary>
+    public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
+    {
+        lock (_gate)
+        {
+            var key = (source, port);
             if (_active.Remove(key, out var previous))
             {
                 previous.Timer.Dispose();
                 _ = backend.TryClose(previous.Opening, out _);
             }
-            var opening = new FirewallOpening(request.Source, request.Port, request.Seconds, DateTimeOffset.UtcNow.AddSeconds(request.Seconds));
+            var opening = new FirewallOpening(source, port, seconds, DateTimeOffset.UtcNow.AddSeconds(seconds));
             if (!backend.TryOpen(opening, out error))
             {
                 return false;
             }
-            Arm(opening, TimeSpan.FromSeconds(request.Seconds));
+            Arm(opening, TimeSpan.FromSeconds(seconds));
             return true;
         }
     }

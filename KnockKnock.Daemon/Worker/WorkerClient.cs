@@ -51,15 +51,17 @@ internal sealed class WorkerClient : IDisposable
     /// </summary>
     /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
     /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>
-    public static WorkerClient Start(IFirewallBackend backend, FirewallSettings? settings = null, string? executable = null, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
+    /// <param name="counters">The root-only counters directory; the worker gets its own copy of the descriptor.</param>
+    public static WorkerClient Start(IFirewallBackend backend, FirewallSettings settings, WorkerPolicy policy, FileDescriptorHandle counters,
+        string? executable = null, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
     {
         var program = executable ?? Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this process's executable");
         var (mine, theirs) = Interop.SocketPairSeqPacket();
         try
         {
             string[] argv = [.. launcher ?? [], program, WorkerMain.Mode, theirs.Fd.ToString(CultureInfo.InvariantCulture),
-                Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-                backend.Name, .. backend.WorkerArguments(settings ?? FirewallSettings.Default)];
+                Environment.ProcessId.ToString(CultureInfo.InvariantCulture), counters.Fd.ToString(CultureInfo.InvariantCulture),
+                .. policy.ToArguments(), backend.Name, .. backend.WorkerArguments(settings)];
             var info = new ProcessStartInfo(argv[0])
             {
                 UseShellExecute = false,
@@ -75,6 +77,7 @@ internal sealed class WorkerClient : IDisposable
                 info.ArgumentList.Add(arg);
             }
             Interop.SetCloseOnExec(theirs, closeOnExec: false);
+            Interop.SetCloseOnExec(counters, closeOnExec: false);
             Process process;
             try
             {
@@ -83,6 +86,7 @@ internal sealed class WorkerClient : IDisposable
             finally
             {
                 theirs.Dispose();
+                Interop.SetCloseOnExec(counters, closeOnExec: true);
             }
             process.StandardInput.Close();
             process.OutputDataReceived += (_, _) => { };
@@ -106,12 +110,24 @@ internal sealed class WorkerClient : IDisposable
     }
 
     /// <summary>
-    /// Asks for an opening: new TCP connections from <paramref name="source"/>
-    /// to <paramref name="port"/> for <paramref name="seconds"/> (1-3600). False with the worker's
-    /// reason when the firewall refused; throws when the worker is gone.
+    /// Asks for an opening for the knock of <paramref name="profile"/> that used <paramref name="counter"/>:
+    /// new TCP connections from <paramref name="source"/> to <paramref name="port"/> for
+    /// <paramref name="seconds"/>. Returns what the worker did, with its reason when it did not open;
+    /// throws when the worker is gone.
     /// </summary>
-    public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
-        => TryExchange(WorkerRequest.Open(source, port, seconds).Encode(), out error);
+    public OpenOutcome TryOpen(string profile, ulong counter, HostAddress source, ushort port, int seconds, out string reason)
+    {
+        var reply = Exchange(WorkerRequest.Open(profile, counter, source, port, seconds).Encode());
+        var space = reply.IndexOf(' ', StringComparison.Ordinal);
+        reason = space < 0 ? "" : reply[(space + 1)..];
+        return (space < 0 ? reply : reply[..space]) switch
+        {
+            "ok" => OpenOutcome.Opened,
+            "refused" => OpenOutcome.Refused,
+            "failed" => OpenOutcome.Failed,
+            _ => throw new IOException($"the worker answered '{reply}'"),
+        };
+    }
 
     /// <summary>Removes every opening; throws if the worker could not.</summary>
     public void Flush()
@@ -186,7 +202,8 @@ internal sealed class WorkerClient : IDisposable
     private bool TryExchange(byte[] request, out string error)
     {
         var reply = Exchange(request);
-        error = reply == "ok" ? "" : reply.StartsWith("error ", StringComparison.Ordinal) ? reply[6..] : "unexpected reply";
+        var space = reply.IndexOf(' ', StringComparison.Ordinal);
+        error = reply == "ok" ? "" : space < 0 ? "unexpected reply" : reply[(space + 1)..];
         return reply == "ok";
     }
 

@@ -9,29 +9,36 @@ namespace KnockKnock.Daemon.Worker;
 /// <summary>
 /// The root worker: the only process that keeps root after start-up, so it does one job. It reads
 /// requests from its end of a socketpair (an inherited descriptor; see <see cref="WorkerClient"/>),
-/// validates each one again, runs a fixed firewall argv, answers <c>ok</c> or <c>error TEXT</c>,
-/// and closes each opening when its delay ends. At start it keeps the openings an earlier worker
-/// left that are still valid and removes the expired ones. On end of stream or SIGTERM it removes
-/// every opening and exits 0; on <c>detach</c> it answers <c>ok</c> and exits 0 keeping them (the
-/// kernel expires them: nft element timeouts, iptables --datestop). No crypto, no profiles, no log parsing here (a test checks).
+/// validates each one again, checks it against the policy root gave it on its command line
+/// (<see cref="OpeningGate"/>), stores the knock's counter durably, runs a fixed firewall argv,
+/// answers, and closes each opening when its delay ends. At start it keeps the openings an earlier
+/// worker left that are still valid and removes the expired ones. On end of stream or SIGTERM it
+/// removes every opening and exits 0; on <c>detach</c> it answers <c>ok</c> and exits 0 keeping them
+/// (the kernel expires them: nft element timeouts, iptables --datestop). No crypto, no profiles, no
+/// log parsing here (a test checks), and no path: the counters directory comes as a descriptor.
 /// </summary>
 /// <remarks>
-/// Arguments after the mode: <c>FD PARENT_PID BACKEND [ARGUMENTS...]</c>, BACKEND a name in
-/// <see cref="FirewallBackends"/> and ARGUMENTS what that backend's WorkerArguments gave (nft: FAMILY TABLE SET).
+/// Arguments after the mode: <c>FD PARENT_PID COUNTERS_FD POLICY... BACKEND [ARGUMENTS...]</c>:
+/// FD the socketpair end, COUNTERS_FD the root-only counters directory (both inherited), POLICY the
+/// words of <see cref="WorkerPolicy.ToArguments"/>, BACKEND a name in <see cref="FirewallBackends"/>
+/// and ARGUMENTS what that backend's WorkerArguments gave (nft: FAMILY TABLE SET).
 /// Exit codes: 0 after a clean shutdown, 1 when start-up or a reset failed, 2 for bad arguments.
 /// </remarks>
 internal static class WorkerMain
 {
     public const string Mode = "--worker-mode";
 
+    /// <summary>How the worker names its counters directory in messages (it never uses a path).</summary>
+    private const string CountersName = "the counters directory";
+
     public static int Run(string[] args) => Run(args, FirewallTool.TryRun);
 
     internal static int Run(string[] args, ToolRunner runner)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (!TryParseArguments(args, runner, out var fd, out var parent, out var firewall))
+        if (!TryParseArguments(args, runner, out var fd, out var parent, out var countersFd, out var policy, out var firewall))
         {
-            Console.Error.WriteLine($"knockknock worker: usage: FD PARENT_PID BACKEND [ARGUMENTS] (BACKEND: {string.Join(", ", FirewallBackends.All.Select(b => b.Name))})");
+            Console.Error.WriteLine($"knockknock worker: usage: FD PARENT_PID COUNTERS_FD --delay N --window N --max-openings N --max-rate N --profile NAME KNOCK_PORT PORTS... BACKEND [ARGUMENTS] (BACKEND: {string.Join(", ", FirewallBackends.All.Select(b => b.Name))})");
             return 2;
         }
         // First thing: die with the daemon. Then close the race where it died before the prctl.
@@ -42,13 +49,42 @@ internal static class WorkerMain
             return 1;
         }
         using var socket = new FileDescriptorHandle(fd);
-        // The firewall tools must not inherit the request channel.
+        using var countersDirectory = new FileDescriptorHandle(countersFd);
+        // The firewall tools must not inherit the request channel or the counters.
         Interop.SetCloseOnExec(socket, closeOnExec: true);
-        var worker = new ActiveOpenings(firewall);
+        Interop.SetCloseOnExec(countersDirectory, closeOnExec: true);
+        var counters = new Dictionary<string, CounterFile>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var name in policy.Profiles.Keys)
+            {
+                counters[name] = CounterFile.TryOpen(countersDirectory, CountersName, name, out var counter)
+                    ? counter
+                    : throw KnockKnockException.Usage($"no counter for profile {name} in {CountersName}");
+            }
+            return Serve(socket, policy, counters, firewall);
+        }
+        catch (Exception e) when (e is KnockKnockException or IOException)
+        {
+            Console.Error.WriteLine($"knockknock worker: cannot read the counters: {OneLine(e.Message)}");
+            return 1;
+        }
+        finally
+        {
+            foreach (var counter in counters.Values)
+            {
+                counter.Dispose();
+            }
+        }
+    }
+
+    private static int Serve(FileDescriptorHandle socket, WorkerPolicy policy, Dictionary<string, CounterFile> counters, IFirewallOpenings firewall)
+    {
+        var openings = new ActiveOpenings(firewall);
         var notes = new List<string>();
         try
         {
-            worker.Resume(notes);
+            openings.Resume(notes);
         }
         catch (InvalidOperationException e)
         {
@@ -59,20 +95,22 @@ internal static class WorkerMain
         {
             Console.Error.WriteLine($"knockknock worker: {OneLine(note)}");
         }
+        var gate = new OpeningGate(policy, counters, openings, new RateLimiter(policy.MaxRatePerSecond, TimeProvider.System), TimeProvider.System,
+            line => Console.Error.WriteLine($"knockknock worker: {line}"));
         // SIGTERM (or the parent's death) ends the read loop below like end of stream does.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
             Interop.Shutdown(socket);
         });
-        if (Serve(socket, worker))
+        if (Answer(socket, gate, openings))
         {
-            worker.Detach();
+            openings.Detach();
             return 0;
         }
         try
         {
-            worker.Reset();
+            openings.Reset();
         }
         catch (InvalidOperationException e)
         {
@@ -83,7 +121,7 @@ internal static class WorkerMain
     }
 
     /// <summary>Answers requests until end of stream (false) or a detach that was answered (true).</summary>
-    private static bool Serve(FileDescriptorHandle socket, ActiveOpenings worker)
+    private static bool Answer(FileDescriptorHandle socket, OpeningGate gate, ActiveOpenings openings)
     {
         var buffer = new byte[WorkerRequest.MaxLength + 1];
         while (true)
@@ -95,13 +133,28 @@ internal static class WorkerMain
                 return false;
             }
             var detach = false;
-            var reply = length > WorkerRequest.MaxLength ? "error too long"
-                : !WorkerRequest.TryParse(buffer.AsSpan(0, length), out var request, out var error) ? "error " + error
-                : (detach = request.Kind == WorkerRequestKind.Detach) ? "ok"
-                : worker.TryHandle(request, out error) ? "ok" : "error " + OneLine(error);
+            string reply;
+            if (length > WorkerRequest.MaxLength)
+            {
+                reply = "refused too long";
+            }
+            else if (!WorkerRequest.TryParse(buffer.AsSpan(0, length), out var request, out var error))
+            {
+                reply = "refused " + error;
+            }
+            else
+            {
+                detach = request.Kind == WorkerRequestKind.Detach;
+                reply = request.Kind switch
+                {
+                    WorkerRequestKind.Open => gate.Handle(request),
+                    WorkerRequestKind.Flush => Flush(openings),
+                    _ => "ok",
+                };
+            }
             try
             {
-                Interop.SendMessage(socket, Encoding.ASCII.GetBytes(reply));
+                Interop.SendMessage(socket, Encoding.ASCII.GetBytes(OneLine(reply)));
             }
             catch (IOException)
             {
@@ -114,14 +167,33 @@ internal static class WorkerMain
         }
     }
 
-    private static bool TryParseArguments(string[] args, ToolRunner runner, out int fd, out int parent, out IFirewallOpenings firewall)
+    private static string Flush(ActiveOpenings openings)
     {
-        (fd, parent, firewall) = (0, 0, null!);
-        return args.Length >= 3
-            && int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out fd) && fd >= 3
-            && int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out parent) && parent >= 1
-            && FirewallBackends.Find(args[2]) is { } backend
-            && backend.TryCreateOpenings(args[3..], runner, out firewall);
+        try
+        {
+            openings.Reset();
+            return "ok";
+        }
+        catch (InvalidOperationException e)
+        {
+            return "failed " + e.Message;
+        }
+    }
+
+    private static bool TryParseArguments(string[] args, ToolRunner runner, out int fd, out int parent, out int countersFd, out WorkerPolicy policy, out IFirewallOpenings firewall)
+    {
+        (fd, parent, countersFd, policy, firewall) = (0, 0, 0, null!, null!);
+        if (args.Length < 4
+            || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out fd) || fd < 3
+            || !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out parent) || parent < 1
+            || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out countersFd) || countersFd < 3 || countersFd == fd)
+        {
+            return false;
+        }
+        var used = WorkerPolicy.TryParse(args[3..], out policy);
+        return used > 0 && 3 + used < args.Length
+            && FirewallBackends.Find(args[3 + used]) is { } backend
+            && backend.TryCreateOpenings(args[(4 + used)..], runner, out firewall);
     }
 
     private static string OneLine(string text)

@@ -4,42 +4,56 @@ using System.Text;
 namespace KnockKnock.Daemon.Worker;
 
 /// <summary>
-/// One request to the root worker, one SOCK_SEQPACKET message of ASCII, no terminator:
-/// <c>open ADDRESS PORT SECONDS</c> (the address in canonical text, <see cref="HostAddress.TryParse"/>; port 1-65535,
-/// seconds 1-3600, single spaces), <c>flush</c> (remove every opening) or <c>detach</c> (answer, then
-/// exit 0 keeping the openings: the kernel expires them; a reload by restart uses it). Replies are <c>ok</c> or <c>error TEXT</c>.
-/// The worker re-validates every message with <see cref="TryParse"/>: it trusts nothing it reads.
+/// One request to the root worker, one SOCK_SEQPACKET message of ASCII, no terminator, single spaces:
+/// <list type="bullet">
+/// <item><c>open PROFILE COUNTER ADDRESS PORT SECONDS</c>: the knock of PROFILE that used COUNTER
+///   (decimal) asks to open PORT (1-65535) for ADDRESS (canonical text, <see cref="HostAddress.TryParse"/>)
+///   for SECONDS (1-3600). The worker stores COUNTER+1 as the profile's counter before it opens.</item>
+/// <item><c>flush</c>: remove every opening.</item>
+/// <item><c>detach</c>: answer, then exit 0 keeping the openings (the kernel expires them); a reload by restart uses it.</item>
+/// </list>
+/// Replies: <c>ok</c>; <c>refused REASON</c> (nothing stored, nothing opened: the counter is still
+/// unused); <c>failed REASON</c> (the counter is used up, but the firewall did not open).
+/// The worker re-validates every message with <see cref="TryParse"/> and then against its
+/// <see cref="WorkerPolicy"/>: it trusts nothing it reads.
 /// </summary>
 internal readonly record struct WorkerRequest
 {
-    public const int MaxLength = 64;
-    public const int MaxSeconds = 3600;
+    public const int MaxLength = 192;
+    public const int MaxSeconds = WorkerPolicy.MaxDelaySeconds;
 
     public WorkerRequestKind Kind { get; }
+    public string Profile { get; }
+    public ulong Counter { get; }
     public HostAddress Source { get; }
     public ushort Port { get; }
     public int Seconds { get; }
 
-    private WorkerRequest(WorkerRequestKind kind, HostAddress source, ushort port, int seconds)
-        => (Kind, Source, Port, Seconds) = (kind, source, port, seconds);
+    private WorkerRequest(WorkerRequestKind kind, string profile, ulong counter, HostAddress source, ushort port, int seconds)
+        => (Kind, Profile, Counter, Source, Port, Seconds) = (kind, profile, counter, source, port, seconds);
 
-    public static WorkerRequest Flush { get; } = new(WorkerRequestKind.Flush, default, 0, 0);
+    public static WorkerRequest Flush { get; } = new(WorkerRequestKind.Flush, "", 0, default, 0, 0);
 
-    public static WorkerRequest Detach { get; } = new(WorkerRequestKind.Detach, default, 0, 0);
+    public static WorkerRequest Detach { get; } = new(WorkerRequestKind.Detach, "", 0, default, 0, 0);
 
-    public static WorkerRequest Open(HostAddress source, ushort port, int seconds)
+    public static WorkerRequest Open(string profile, ulong counter, HostAddress source, ushort port, int seconds)
     {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (!WorkerPolicy.IsProfileName(profile))
+        {
+            throw new ArgumentException($"not a profile name: {profile}", nameof(profile));
+        }
         ArgumentOutOfRangeException.ThrowIfZero(port);
         ArgumentOutOfRangeException.ThrowIfLessThan(seconds, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(seconds, MaxSeconds);
-        return new(WorkerRequestKind.Open, source, port, seconds);
+        return new(WorkerRequestKind.Open, profile, counter, source, port, seconds);
     }
 
     public byte[] Encode() => Encoding.ASCII.GetBytes(Kind switch
     {
         WorkerRequestKind.Flush => "flush",
         WorkerRequestKind.Detach => "detach",
-        _ => string.Create(CultureInfo.InvariantCulture, $"open {Source} {Port} {Seconds}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"open {Profile} {Counter} {Source} {Port} {Seconds}"),
     });
 
     public static bool TryParse(ReadOnlySpan<byte> message, out WorkerRequest request, out string error)
@@ -66,28 +80,25 @@ internal readonly record struct WorkerRequest
             error = "";
             return true;
         }
-        if (parts is not ["open", var address, var portText, var secondsText])
+        if (parts is not ["open", var profile, var counterText, var address, var portText, var secondsText])
         {
             error = "unknown request";
             return false;
         }
-        if (!HostAddress.TryParse(address, out var source))
+        var counter = 0UL;
+        var source = default(HostAddress);
+        var (port, seconds) = (0, 0);
+        error = !WorkerPolicy.IsProfileName(profile) ? "bad profile name"
+            : !TryParseCounter(counterText, out counter) ? "bad counter"
+            : !HostAddress.TryParse(address, out source) ? "bad address"
+            : !TryParseNumber(portText, 65535, out port) || port == 0 ? "bad port"
+            : !TryParseNumber(secondsText, MaxSeconds, out seconds) || seconds == 0 ? "bad seconds"
+            : "";
+        if (error.Length > 0)
         {
-            error = "bad address";
             return false;
         }
-        if (!TryParseNumber(portText, 65535, out var port) || port == 0)
-        {
-            error = "bad port";
-            return false;
-        }
-        if (!TryParseNumber(secondsText, MaxSeconds, out var seconds) || seconds == 0)
-        {
-            error = "bad seconds";
-            return false;
-        }
-        request = new(WorkerRequestKind.Open, source, checked((ushort)port), seconds);
-        error = "";
+        request = new(WorkerRequestKind.Open, profile, counter, source, checked((ushort)port), seconds);
         return true;
     }
 
@@ -109,4 +120,8 @@ internal readonly record struct WorkerRequest
         }
         return value <= max;
     }
+
+    /// <summary>A 64-bit counter in plain decimal, as formatted: no sign, no leading zero.</summary>
+    private static bool TryParseCounter(string text, out ulong counter)
+        => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out counter) && counter.ToString(CultureInfo.InvariantCulture) == text;
 }

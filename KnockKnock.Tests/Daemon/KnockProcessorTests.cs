@@ -7,6 +7,7 @@ using KnockKnock.Daemon.Commands;
 using KnockKnock.Daemon.Host;
 using KnockKnock.Daemon.Knocks;
 using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Worker;
 using KnockKnock.Tests.Log;
 using KnockKnock.Tests.Support;
 
@@ -19,17 +20,21 @@ public sealed class KnockProcessorTests
     private const string Client = "198.18.1.2";
     private static readonly HostAddress ClientAddress = Addresses.Of("198.18.1.2");
 
-    private sealed class RecordingOpener(Func<string>? counterAtOpen = null) : IPortOpener
+    private sealed class RecordingOpener : IPortOpener
     {
-        public List<(HostAddress Source, ushort Port, int Seconds, string CounterAtOpen)> Openings { get; } = [];
+        public List<(string Profile, ulong Counter, HostAddress Source, ushort Port, int Seconds)> Openings { get; } = [];
 
-        public bool Fail { get; set; }
+        /// <summary>What the worker answers (and why, when it does not open).</summary>
+        public (OpenOutcome Outcome, string Reason) Answer { get; set; } = (OpenOutcome.Opened, "");
 
-        public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
+        public OpenOutcome TryOpen(string profile, ulong counter, HostAddress source, ushort port, int seconds, out string reason)
         {
-            Openings.Add((source, port, seconds, counterAtOpen?.Invoke() ?? ""));
-            error = Fail ? "nft failed" : "";
-            return !Fail;
+            if (Answer.Outcome != OpenOutcome.Refused)
+            {
+                Openings.Add((profile, counter, source, port, seconds));
+            }
+            reason = Answer.Reason;
+            return Answer.Outcome;
         }
     }
 
@@ -45,9 +50,8 @@ public sealed class KnockProcessorTests
         _dir = new TempDirectory();
         Profile.Create(_dir.Combine("profiles", "alice"), 7000, PortSet.Parse("22,2222"), bindSource: false);
         Profile.Create(_dir.Combine("profiles", "bob"), 7001, PortSet.All, bindSource: true);
-        var uid = Tmds.Linux.LibC.geteuid();
-        _index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, uid, Tmds.Linux.LibC.getegid());
-        _opener = new RecordingOpener(() => File.ReadAllText(_dir.Combine("alice", "counter")).Trim());
+        _index = LoadIndex();
+        _opener = new RecordingOpener();
         _log = new StringWriter();
         _processor = new KnockProcessor(new LogLineParser(), _index, _opener, DaemonLog.ToWriter(_log), delaySeconds: 15, errorWindow: 20);
     }
@@ -58,6 +62,8 @@ public sealed class KnockProcessorTests
         _index.Dispose();
         _dir.Dispose();
     }
+
+    private ProfileIndex LoadIndex() => ProfileIndex.Load(_dir.Combine("profiles"), loaded => loaded.ToDictionary(p => p.Name, _ => 0UL));
 
     private static string Line(KnockFields f, ushort knockPort, string source = Client) =>
         KernelLines.Tcp(src: source, dpt: knockPort.ToString(), id: f.Id.ToString(), seq: f.Sequence.ToString(), ack: f.Acknowledgment.ToString(), window: f.Window.ToString());
@@ -72,10 +78,10 @@ public sealed class KnockProcessorTests
     private void Feed(string line) => _processor.Process(Encoding.ASCII.GetBytes(line));
 
     [Test]
-    public void A_valid_knock_opens_its_port_for_its_source_after_storing_the_next_counter()
+    public void A_valid_knock_asks_the_worker_to_open_its_port_for_its_source_with_its_profile_and_counter()
     {
         Feed(Line(Seal("alice", 0, 2222), 7000));
-        Assert.That(_opener.Openings, Is.EqualTo(new[] { (ClientAddress, (ushort)2222, 15, "1") }));
+        Assert.That(_opener.Openings, Is.EqualTo(new[] { ("alice", 0UL, ClientAddress, (ushort)2222, 15) }));
         Assert.That(_log.ToString(), Does.Contain("accepted knock: profile alice, source 198.18.1.2, port 2222"));
         Assert.That(_processor.Statistics.Accepted, Is.EqualTo(1));
     }
@@ -100,12 +106,23 @@ public sealed class KnockProcessorTests
     }
 
     [Test]
-    public void A_port_outside_the_profiles_allowed_ports_opens_nothing_but_consumes_the_counter()
+    public void A_port_outside_the_profiles_allowed_ports_opens_nothing_and_its_resend_opens_nothing_either()
     {
-        Feed(Line(Seal("alice", 0, 443), 7000));
+        var line = Line(Seal("alice", 0, 443), 7000);
+        Feed(line);
+        Feed(line);
         Assert.That(_opener.Openings, Is.Empty);
         Assert.That(_processor.Statistics.Total(KnockRejection.PortNotAllowed), Is.EqualTo(1));
-        Assert.That(File.ReadAllText(_dir.Combine("alice", "counter")), Is.EqualTo("1\n"));
+        Assert.That(_processor.Statistics.Total(KnockRejection.BadTag), Is.EqualTo(1));
+        Assert.That(_index.Find(7000)!.NextCounter, Is.EqualTo(1UL));
+    }
+
+    [Test]
+    public void A_knock_for_a_knock_port_opens_nothing_even_when_the_profile_allows_all()
+    {
+        Feed(Line(Seal("bob", 0, 7000), 7001));
+        Assert.That(_opener.Openings, Is.Empty);
+        Assert.That(_processor.Statistics.Total(KnockRejection.PortNotAllowed), Is.EqualTo(1));
     }
 
     [Test]
@@ -128,50 +145,54 @@ public sealed class KnockProcessorTests
     }
 
     [Test]
-    public void A_failed_opening_is_logged_and_counted_and_the_counter_stays_consumed()
+    public void A_failed_opening_is_logged_and_counted_and_the_counter_stays_used()
     {
-        _opener.Fail = true;
-        Feed(Line(Seal("alice", 0, 22), 7000));
+        _opener.Answer = (OpenOutcome.Failed, "nft failed");
+        var line = Line(Seal("alice", 0, 22), 7000);
+        Feed(line);
         Assert.That(_processor.Statistics.Total(KnockRejection.OpenFailed), Is.EqualTo(1));
         Assert.That(_log.ToString(), Does.Contain("opening failed: nft failed"));
-        Assert.That(File.ReadAllText(_dir.Combine("alice", "counter")), Is.EqualTo("1\n"));
+        Feed(line);
+        Assert.That(_processor.Statistics.Total(KnockRejection.BadTag), Is.EqualTo(1), "the worker stored the counter: a resend is used up");
     }
 
     [Test]
-    public void Knocks_after_lost_ones_within_the_window_open_and_move_the_counter_past_them()
+    public void A_counter_the_worker_could_not_store_leaves_the_knock_valid_for_a_resend()
+    {
+        _opener.Answer = (OpenOutcome.Refused, "counter-not-stored: /state/counters/alice.counter: No space left on device");
+        var line = Line(Seal("alice", 0, 22), 7000);
+        Feed(line);
+        Assert.That(_processor.Statistics.Total(KnockRejection.CounterNotStored), Is.EqualTo(1));
+        Assert.That(_log.ToString(), Does.Contain("could not be stored").And.Contain("No space left on device"));
+        _opener.Answer = (OpenOutcome.Opened, "");
+        Feed(line);
+        Assert.That(_opener.Openings, Has.Count.EqualTo(1), "space is back: the same knock opens");
+        Assert.That(_processor.Statistics.Accepted, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void A_policy_refusal_by_the_worker_is_counted_and_opens_nothing()
+    {
+        _opener.Answer = (OpenOutcome.Refused, "rate-limit");
+        Feed(Line(Seal("alice", 0, 22), 7000));
+        Assert.That(_processor.Statistics.Total(KnockRejection.OpenRefused), Is.EqualTo(1));
+        Assert.That(_processor.Statistics.Accepted, Is.Zero);
+    }
+
+    [Test]
+    public void Knocks_after_lost_ones_within_the_window_open_and_move_the_window_past_them()
     {
         Feed(Line(Seal("alice", 5, 22), 7000));
         Feed(Line(Seal("alice", 3, 22), 7000));
         Assert.That(_opener.Openings, Has.Count.EqualTo(1));
-        Assert.That(File.ReadAllText(_dir.Combine("alice", "counter")), Is.EqualTo("6\n"));
-    }
-
-    [Test]
-    public void The_state_counter_is_seeded_from_the_profile_and_takes_the_larger_of_the_two_at_start()
-    {
-        Assert.That(File.ReadAllText(_dir.Combine("alice", "counter")), Is.EqualTo("0\n"));
-        _index.Dispose();
-        File.WriteAllText(_dir.Combine("profiles", "alice", "counter"), "40\n");
-        using (var index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid()))
-        {
-            Assert.That(index.Find(7000)!.NextCounter, Is.EqualTo(40UL), "a raised profile counter moves the state forward");
-        }
-
-        // The other way round: lowering the profile's counter must never reopen knocks already used.
-        File.WriteAllText(_dir.Combine("alice", "counter"), "50\n");
-        using (var index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid()))
-        {
-            Assert.That(index.Find(7000)!.NextCounter, Is.EqualTo(50UL), "the state counter is ahead and stays");
-        }
-        Assert.That(File.ReadAllText(_dir.Combine("alice", "counter")), Is.EqualTo("50\n"));
-        _index = ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid());
+        Assert.That(_index.Find(7000)!.NextCounter, Is.EqualTo(6UL));
     }
 
     [Test]
     public void Two_profiles_on_one_knock_port_are_a_start_up_error()
     {
         File.WriteAllText(_dir.Combine("profiles", "bob", "config"), "[profile]\nknock_port = 7000\n");
-        var error = Assert.Throws<KnockKnockException>(() => ProfileIndex.Load(_dir.Combine("profiles"), _dir.Path, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid()))!;
+        var error = Assert.Throws<KnockKnockException>(() => LoadIndex())!;
         Assert.That(error.Message, Is.EqualTo("profiles 'alice' and 'bob' both use knock port 7000: give one of them another port"));
     }
 

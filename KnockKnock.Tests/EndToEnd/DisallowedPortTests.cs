@@ -21,7 +21,7 @@ public sealed class DisallowedPortTests(string backend)
 
         site.ClientKnock(2223);
 
-        var warning = daemon.WaitForLine("asked for port 2223, which the profile does not allow", TimeSpan.FromSeconds(10));
+        var warning = daemon.WaitForLine("asked for port 2223, which the profile may not open", TimeSpan.FromSeconds(10));
         Assert.That(warning?.Text, Does.Contain($"knock from {site.Net.ClientAddress} for profile alpha"), daemon.Output);
         Assert.That(daemon.Lines("accepted knock:"), Is.Empty, daemon.Output);
         Assert.That(site.Openings(), Is.Empty);

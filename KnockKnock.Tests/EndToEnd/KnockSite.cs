@@ -21,8 +21,9 @@ internal sealed record SentKnock(Knock Knock, ushort KnockPort, long Started, lo
 /// server namespace a default-drop firewall of the chosen kind that LOGs (no rate limit) and drops
 /// SYNs to the knock ports, and echo listeners on the service ports; a config directory with
 /// <c>[main] delay</c> and the profiles; a state directory; the client's <c>cp -a</c> copies of the
-/// profiles. Everything lives under one scratch directory of mode 0755 (the daemon, dropped to
-/// nobody, must traverse to its state directory) and is removed on dispose.
+/// profiles. Everything lives under one root-owned scratch directory of mode 0755 (the daemon,
+/// dropped to nobody, must traverse to its own state directory; root accepts no other owner on the
+/// way to its state and pidfile) and is removed on dispose.
 /// </summary>
 internal sealed class KnockSite : IDisposable
 {
@@ -46,7 +47,8 @@ internal sealed class KnockSite : IDisposable
             File.SetUnixFileMode(Directory, (UnixFileMode)0b111_101_101);
             ConfigDirectory = Path.Combine(Directory, "config");
             System.IO.Directory.CreateDirectory(Path.Combine(ConfigDirectory, "profiles"));
-            File.WriteAllText(Path.Combine(ConfigDirectory, "config"), $"[main]\ndelay = {delaySeconds}\n");
+            // No knockknock user on a test machine: nobody, named explicitly (the daemon warns, and would refuse it silently picked).
+            File.WriteAllText(Path.Combine(ConfigDirectory, "config"), $"[main]\ndelay = {delaySeconds}\nuser = nobody\n");
             StateDirectory = Path.Combine(Directory, "state");
             ClientDirectory = Path.Combine(Directory, "client");
             System.IO.Directory.CreateDirectory(ClientDirectory, (UnixFileMode)0b111_000_000);
@@ -95,6 +97,17 @@ internal sealed class KnockSite : IDisposable
 
     public string ClientDirectory { get; } = null!;
 
+    /// <summary>The pidfile every daemon of this site holds (in a root-only directory, as the daemon requires); status and flush find the daemon by it.</summary>
+    public string PidFile => Path.Combine(Directory, "run", "knockknock-daemon.pid");
+
+    /// <summary>
+    /// The daemon's status file: STATE/daemon/status (the layout before this one kept it at STATE/status;
+    /// the attack tests look there too, so that they show what the earlier code did).
+    /// </summary>
+    public string StatusFile => System.IO.Directory.Exists(Path.Combine(StateDirectory, "daemon")) || !File.Exists(Path.Combine(StateDirectory, "status"))
+        ? Path.Combine(StateDirectory, "daemon", "status")
+        : Path.Combine(StateDirectory, "status");
+
     /// <summary>The syslog file the daemon follows with <c>--log-source file:PATH</c>.</summary>
     public string LogFile { get; } = null!;
 
@@ -103,7 +116,7 @@ internal sealed class KnockSite : IDisposable
     /// <summary>Starts the daemon in the server namespace and waits for its "started:" line.</summary>
     public DaemonProcess StartDaemon(bool fileSource = false)
     {
-        string[] args = ["--foreground", "--config-dir", ConfigDirectory, "--state-dir", StateDirectory, "--firewall", Backend];
+        string[] args = ["--foreground", "--config-dir", ConfigDirectory, "--state-dir", StateDirectory, "--pidfile", PidFile, "--firewall", Backend];
         var daemon = DaemonProcess.Start(Net.Server, fileSource ? [.. args, "--log-source", "file:" + LogFile] : args);
         _cleanup.Add(daemon);
         daemon.WaitUntilStarted();

@@ -33,19 +33,6 @@ public sealed class CounterStoreTests
     }
 
     [Test]
-    public void Advance_never_moves_the_counter_back()
-    {
-        using var dir = new TempDirectory();
-        var profile = dir.Combine("p");
-        Profile.Create(profile, 7000, PortSet.All, bindSource: false);
-        using var store = CounterStore.Open(profile, Tmds.Linux.LibC.geteuid());
-        Assert.That(store.Advance(10), Is.EqualTo(10UL));
-        Assert.That(store.Advance(4), Is.EqualTo(10UL));
-        Assert.That(File.ReadAllText(store.Path), Is.EqualTo("10\n"));
-        Assert.That(File.Exists(Path.Combine(profile, "counter.tmp")), Is.False);
-    }
-
-    [Test]
     public void The_counter_file_stays_private_after_a_rewrite()
     {
         using var dir = new TempDirectory();

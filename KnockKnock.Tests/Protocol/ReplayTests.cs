@@ -1,7 +1,9 @@
 using KnockKnock.Crypto.Counters;
 using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon.Worker;
 using KnockKnock.Tests.Support;
+using Tmds.Linux;
 
 namespace KnockKnock.Tests.Protocol;
 
@@ -36,36 +38,31 @@ public sealed class ReplayTests
     }
 
     [Test]
-    public void Open_rejects_an_accepted_counter_the_second_time_also_after_reloading_the_profile()
+    public void Open_rejects_an_accepted_counter_the_second_time_also_after_reopening_the_server_counter()
     {
+        Root.Require(); // the server counter is root's
         using var dir = new TempDirectory();
-        var profileDir = dir.Combine("server");
-        Profile.Create(profileDir, KnockPort, PortSet.All, bindSource: false);
-        KnockFields knock;
-        using (var profile = Profile.Load(profileDir))
-        using (var cipher = profile.CreateCipher())
-        {
-            knock = cipher.Seal(3, KnockPort, 22, default);
-            Assert.That(Accept(profile, cipher, knock), Is.True, "first time");
-            Assert.That(Accept(profile, cipher, knock), Is.False, "second time");
-        }
-        using (var reloaded = Profile.Load(profileDir))
-        using (var cipher = reloaded.CreateCipher())
-        {
-            Assert.That(Accept(reloaded, cipher, knock), Is.False, "after reload");
-            Assert.That(Accept(reloaded, cipher, cipher.Seal(4, KnockPort, 22, default)), Is.True, "the next counter still works");
-        }
+        using var directory = Interop.Open(dir.Path, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+        CounterFile.Create(directory, dir.Path, "server", 0).Dispose();
+        using var cipher = KnockCipher.Create(new byte[32], bindSource: false);
+        var knock = cipher.Seal(3, KnockPort, 22, default);
+        Assert.That(Accept(directory, dir.Path, cipher, knock), Is.True, "first time");
+        Assert.That(Accept(directory, dir.Path, cipher, knock), Is.False, "second time, and after reopening: the counter file is the truth");
+        Assert.That(Accept(directory, dir.Path, cipher, cipher.Seal(4, KnockPort, 22, default)), Is.True, "the next counter still works");
     }
 
-    /// <summary>The server's acceptance rule: open within the window from the stored counter, then store matched+1.</summary>
-    private static bool Accept(Profile profile, KnockCipher cipher, KnockFields knock)
+    /// <summary>The server's acceptance rule: open within the window from the stored counter, then store matched+1 (as the worker does).</summary>
+    private static bool Accept(FileDescriptorHandle directory, string path, KnockCipher cipher, KnockFields knock)
     {
-        using var counter = profile.OpenCounter();
-        if (!cipher.TryOpen(knock, counter.Read(), 20, KnockPort, default, out var matched, out _))
+        Assert.That(CounterFile.TryOpen(directory, path, "server", out var counter), Is.True);
+        using (counter)
         {
-            return false;
+            if (!cipher.TryOpen(knock, counter.Value, 20, KnockPort, default, out var matched, out _))
+            {
+                return false;
+            }
+            Assert.That(counter.TryAdvance(matched + 1, out var error), Is.True, error);
+            return true;
         }
-        counter.Advance(matched + 1);
-        return true;
     }
 }

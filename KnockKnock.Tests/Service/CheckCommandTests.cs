@@ -19,6 +19,8 @@ public sealed class CheckCommandTests
         Root.Require();
         _dir = new TempDirectory();
         Profile.Create(_dir.Combine("profiles", "alice"), 7000, PortSet.Parse("22"), bindSource: false);
+        // No knockknock user on a test machine: nobody, named (check warns about it, as the daemon does).
+        File.WriteAllText(_dir.Combine("config"), "[main]\nuser = nobody\n");
         _ns = NetworkNamespace.Create("chk");
     }
 
@@ -44,6 +46,20 @@ public sealed class CheckCommandTests
         var result = Check();
         Assert.That((result.ExitCode, Problems(result)), Is.EqualTo((0, Array.Empty<string>())), result.ToString());
         Assert.That(result.StdOut, Does.Contain("all checks passed"));
+        Assert.That(result.StdOut, Does.Contain("warning: running as nobody, which other services share"));
+    }
+
+    [Test]
+    public void It_warns_which_profiles_a_forgeable_log_file_leaves_unbound()
+    {
+        LoadRules();
+        Profile.Create(_dir.Combine("profiles", "bound"), 7002, PortSet.Parse("22"), bindSource: true);
+        var log = _dir.Combine("kern.log");
+        File.WriteAllText(log, "");
+        File.SetUnixFileMode(log, (UnixFileMode)0b110_100_100);
+        var result = Check("--log-source", "file:" + log);
+        Assert.That(result.StdOut, Does.Contain($"warning: the log source is the file {log}, which any local user can write").And.Contain("profiles without bind_source: alice (use kmsg"));
+        Assert.That(Check().StdOut, Does.Not.Contain("which any local user can write"), "/dev/kmsg cannot be forged from user space");
     }
 
     [Test]

@@ -6,7 +6,7 @@ namespace KnockKnock.Tests.Support;
 /// <summary>
 /// The dependency rules of docs/ARCHITECTURE.md, checked on the compiled assemblies: the protocol
 /// code uses only NSec and the BCL, and the daemon's folders depend on each other in one direction,
-/// Commands -> Host -> {Knocks -> Log, Worker, Privileges, Config} -> Firewall.
+/// Commands -> Host -> {Knocks, Config} -> {Log, Worker, Privileges} -> Firewall.
 /// </summary>
 [TestFixture]
 public sealed class ArchitectureTests
@@ -19,7 +19,7 @@ public sealed class ArchitectureTests
         ["KnockKnock.Daemon.Worker"] = 1,
         ["KnockKnock.Daemon.Log"] = 1,
         ["KnockKnock.Daemon.Privileges"] = 1,
-        ["KnockKnock.Daemon.Config"] = 1,
+        ["KnockKnock.Daemon.Config"] = 2,
         ["KnockKnock.Daemon.Knocks"] = 2,
         ["KnockKnock.Daemon.Host"] = 3,
         ["KnockKnock.Daemon.Commands"] = 4,

@@ -32,9 +32,70 @@ internal static class ChildProcess
             _ = Mono.Unix.Native.Syscall.execv(file, [file, .. arguments]);
             return 127;
         }
-        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG...");
+        if (args is ["swap-loop", var stateDirectory, var name, var link, var target, var seconds])
+        {
+            return SwapLoop(stateDirectory, name, link, target, TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        if (args is ["hold-lock", var pidFile])
+        {
+            // A process that is not the daemon holds the pidfile's POSIX lock until it is killed.
+            using var locked = File.Open(pidFile, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            var whole = new Tmds.Linux.flock { l_type = (short)Tmds.Linux.LibC.F_WRLCK, l_whence = (short)Tmds.Linux.LibC.SEEK_SET };
+            if (FcntlLock((int)locked.SafeFileHandle.DangerousGetHandle(), Tmds.Linux.LibC.F_SETLK, ref whole) != 0)
+            {
+                return 1;
+            }
+            Console.WriteLine("locked");
+            Thread.Sleep(Timeout.Infinite);
+            return 0;
+        }
+        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG... | swap-loop DIR NAME LINK TARGET SECONDS | hold-lock PATH");
         return 2;
     }
+
+    /// <summary>
+    /// The attack of a daemon-user process on root's start-up: in a tight loop, exchange DIR/NAME with
+    /// DIR/LINK (a symlink to TARGET, a root-owned directory, made here if it can be) with renameat2
+    /// RENAME_EXCHANGE, so that root, walking DIR/NAME by path, lands in the other directory. Prints how
+    /// many exchanges succeeded; exits 0 either way (the test judges what root did).
+    /// </summary>
+    private static int SwapLoop(string directory, string name, string link, string target, TimeSpan duration)
+    {
+        var (pathA, pathB) = (Path.Combine(directory, name), Path.Combine(directory, link));
+        var swaps = 0L;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            // The directory may be recreated by root at any time: keep planting the pieces.
+            try
+            {
+                Directory.CreateDirectory(pathA);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // not ours to create (the current layout): keep trying, the test checks the result
+            }
+            _ = Symlink(target, pathB);
+            for (var i = 0; i < 1000; i++)
+            {
+                if (RenameAt2(-100, pathA, -100, pathB, 2 /* RENAME_EXCHANGE */) == 0)
+                {
+                    swaps++;
+                }
+            }
+        }
+        Console.WriteLine($"swaps {swaps}");
+        return 0;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static extern int RenameAt2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "symlink", SetLastError = true)]
+    private static extern int Symlink(string target, string linkpath);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int FcntlLock(int fd, int command, ref Tmds.Linux.flock lockData);
 
     /// <summary>Starts this test assembly as a child process with the given arguments.</summary>
     public static Process Start(params string[] args)

@@ -20,8 +20,8 @@ public sealed class WorkerDependencyTests
     [
         // the one interop tree (Common/Interop), as linked into the daemon
         "KnockKnock.Interop", "KnockKnock.FileDescriptorHandle", "KnockKnock.ErrnoException", "KnockKnock.StatxBuffer",
-        // the one address type: a value, no behaviour beyond parsing and formatting; the error type
-        "KnockKnock.HostAddress", "KnockKnock.KnockKnockException",
+        // the address and port-set values (no behaviour beyond parsing and formatting) and the error type
+        "KnockKnock.HostAddress", "KnockKnock.PortSet", "KnockKnock.KnockKnockException",
         "<PrivateImplementationDetails>",
     ];
 

@@ -50,8 +50,8 @@ public abstract class WorkerFirewallTests(string backend)
     public void One_knock_admits_one_connection_and_never_cuts_it()
     {
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "default drop before any knock");
-        using var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 3, out var error), Is.True, error);
+        using var worker = StartWorker(3);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
         var opened = DateTime.UtcNow;
 
@@ -75,8 +75,8 @@ public abstract class WorkerFirewallTests(string backend)
     {
         var (peer, _, serverSide) = _net.AddPeer("pr");
         _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port + 1));
-        using var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 10, out var error), Is.True, error);
+        using var worker = StartWorker(10);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         Assert.That(NamespaceSockets.TryConnect(peer, serverSide, Port, out _), Is.False, "another source");
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port + 1, out _), Is.False, "another port");
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True, "the knocked source and port");
@@ -86,8 +86,8 @@ public abstract class WorkerFirewallTests(string backend)
     [Test]
     public void An_opening_expires_in_the_kernel_even_when_the_worker_is_killed()
     {
-        var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 3, out var error), Is.True, error);
+        var worker = StartWorker(3);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
         var opened = DateTime.UtcNow;
         Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the opening exists");
@@ -96,7 +96,7 @@ public abstract class WorkerFirewallTests(string backend)
             process.Kill();
         }
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True, "the client notices the worker's death");
-        Assert.That(() => worker.TryOpen(_client, Port, 3, out _), Throws.InstanceOf<IOException>());
+        Assert.That(() => worker.Open(_client, Port, out _), Throws.InstanceOf<IOException>());
         worker.Dispose();
         SleepUntil(opened.AddSeconds(4));
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "expired with no process left");
@@ -106,20 +106,20 @@ public abstract class WorkerFirewallTests(string backend)
     public void A_restarted_worker_keeps_live_openings_which_admit_one_connection_and_still_expire_on_time()
     {
         _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port + 1));
-        var first = StartWorker();
-        Assert.That(first.TryOpen(_client, Port, 8, out var error), Is.True, error);
-        Assert.That(first.TryOpen(_client, Port + 1, 8, out error), Is.True, error);
+        using var first = StartWorker(8);
+        Assert.That(first.Open(_client, Port, out var error), Is.True, error);
+        Assert.That(first.Open(_client, Port + 1, out error), Is.True, error);
         var opened = DateTime.UtcNow;
         using (var process = System.Diagnostics.Process.GetProcessById(first.ProcessId))
         {
             process.Kill();
         }
         Assert.That(first.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True);
-        first.Dispose();
+        first.Stop();
 
         var messages = new List<string>();
-        using var second = StartWorker(messages);
-        Assert.That(second.TryOpen(Addresses.Of("198.18.9.9"), 9, 1, out error), Is.True, error); // a round trip: start-up is done
+        using var second = StartWorker(8, messages, counters: first);
+        Assert.That(second.Open(Addresses.Of("198.18.9.9"), 9, out error), Is.True, error); // a round trip: start-up is done
         Assert.That(ListOpenings(), Does.Contain($"{_net.ClientAddress}").And.Contain($"{Port + 1}"), "both leftovers are kept");
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var connection), Is.True, "the kept opening admits a connection");
         connection?.Dispose();
@@ -135,8 +135,8 @@ public abstract class WorkerFirewallTests(string backend)
     [Test]
     public void Detach_exits_0_and_keeps_the_openings()
     {
-        var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        var worker = StartWorker(60);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         Assert.That(worker.Detach(), Is.Zero);
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)) && worker.Exited.Result == 0, Is.True);
         worker.Dispose();
@@ -148,7 +148,7 @@ public abstract class WorkerFirewallTests(string backend)
     [Test]
     public void Malformed_requests_get_an_error_and_the_worker_keeps_serving()
     {
-        using var worker = StartWorker();
+        using var worker = StartWorker(5);
         byte[][] malformed =
         [
             [], "open 1.2.3 2222 15"u8.ToArray(), "open 01.2.3.4 2222 15"u8.ToArray(), "open 256.1.1.1 2222 15"u8.ToArray(),
@@ -159,10 +159,10 @@ public abstract class WorkerFirewallTests(string backend)
         ];
         foreach (var message in malformed)
         {
-            Assert.That(worker.Exchange(message), Does.StartWith("error "), Encoding.ASCII.GetString(message));
+            Assert.That(worker.Exchange(message), Does.StartWith("refused "), Encoding.ASCII.GetString(message));
         }
         Assert.That(worker.Exited.IsCompleted, Is.False);
-        Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
         s?.Dispose();
     }
@@ -170,8 +170,8 @@ public abstract class WorkerFirewallTests(string backend)
     [Test]
     public void Flush_removes_every_opening()
     {
-        using var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        using var worker = StartWorker(60);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         worker.Flush();
         Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
@@ -180,8 +180,8 @@ public abstract class WorkerFirewallTests(string backend)
     [Test]
     public void Closing_the_channel_removes_every_opening_and_the_worker_exits_0()
     {
-        var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        var worker = StartWorker(60);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         worker.Dispose();
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)) && worker.Exited.Result == 0, Is.True);
         Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
@@ -190,23 +190,16 @@ public abstract class WorkerFirewallTests(string backend)
     [Test]
     public void Sigterm_removes_every_opening_and_the_worker_exits_0()
     {
-        using var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 60, out var error), Is.True, error);
+        using var worker = StartWorker(60);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         Assert.That(LibC.kill(worker.ProcessId, LibC.SIGTERM), Is.Zero);
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(worker.Exited.Result, Is.Zero);
         Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
     }
 
-    private protected WorkerClient StartWorker(List<string>? messages = null)
-        => WorkerClient.Start(_firewall, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", _net.Server.Name],
-            onMessage: messages is null ? null : line =>
-            {
-                lock (messages)
-                {
-                    messages.Add(line);
-                }
-            });
+    private protected TestWorker StartWorker(int delay, List<string>? messages = null, TestWorker? counters = null)
+        => TestWorker.Start(_firewall, _net.Server, delay, messages, counters: counters);
 
     private protected void LoadDefaultDropRuleset()
     {
@@ -255,7 +248,7 @@ public sealed class NftWorkerFirewallTests() : WorkerFirewallTests("nft")
     {
         _net.Server.Exec("nft", "delete", "table", "inet", "knockknock");
         var messages = new List<string>();
-        using var worker = StartWorker(messages);
+        using var worker = StartWorker(5, messages);
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(30)), Is.True);
         Assert.That(worker.Exited.Result, Is.EqualTo(1));
         Assert.That(string.Join('\n', messages), Does.Contain("list set inet knockknock allowed"));
@@ -280,8 +273,8 @@ public sealed class IptablesWorkerFirewallTests() : WorkerFirewallTests("iptable
         }
         Assert.That(ListOpenings(), Does.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover exists");
         var messages = new List<string>();
-        using var worker = StartWorker(messages);
-        Assert.That(worker.TryOpen(Addresses.Of("198.18.9.9"), 9, 1, out var error), Is.True, error); // a round trip: start-up is done
+        using var worker = StartWorker(1, messages);
+        Assert.That(worker.Open(Addresses.Of("198.18.9.9"), 9, out var error), Is.True, error); // a round trip: start-up is done
         var chain = ListOpenings();
         Assert.That(chain, Does.Not.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover is gone");
         Assert.That(chain, Does.Contain("-A KNOCKKNOCK -s 192.0.2.7/32 -j RETURN"), "a foreign rule is left alone");
@@ -295,8 +288,8 @@ public sealed class IptablesWorkerFirewallTests() : WorkerFirewallTests("iptable
     public void An_iptables_start_repairs_a_missing_accept_rule_and_jump()
     {
         _net.Server.Exec(IptablesCommands.IptablesPath, "-w", "-N", IptablesCommands.Chain);
-        using var worker = StartWorker();
-        Assert.That(worker.TryOpen(_client, Port, 5, out var error), Is.True, error);
+        using var worker = StartWorker(5);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         Assert.That(ListOpenings().TrimEnd().Split('\n')[^1], Is.EqualTo(IptablesCommands.AdmittedLine));
         Assert.That(_net.Server.Run(IptablesCommands.CheckJump()[0], IptablesCommands.CheckJump()[1..]).ExitCode, Is.Zero);
         Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);

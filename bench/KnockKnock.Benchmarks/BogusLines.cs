@@ -4,6 +4,7 @@ using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon;
 using KnockKnock.Daemon.Knocks;
 using KnockKnock.Daemon.Log;
+using KnockKnock.Daemon.Worker;
 
 namespace KnockKnock.Benchmarks;
 
@@ -50,7 +51,7 @@ internal sealed class BogusLines : IDisposable
         var directory = System.IO.Directory.CreateTempSubdirectory("knockknock-bench-").FullName;
         File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         KnockKnock.Crypto.Profiles.Profile.Create(Path.Combine(directory, "profiles", "flood"), KnockPort, PortSet.All, bindSource: false);
-        var index = ProfileIndex.Load(Path.Combine(directory, "profiles"), directory, Tmds.Linux.LibC.geteuid(), Tmds.Linux.LibC.getegid());
+        var index = ProfileIndex.Load(Path.Combine(directory, "profiles"), loaded => loaded.ToDictionary(p => p.Name, _ => 0UL));
 
         var random = new Random(seed);
         var parser = new LogLineParser();
@@ -86,11 +87,11 @@ internal sealed class BogusLines : IDisposable
     {
         public List<(HostAddress Source, ushort Port, int Seconds)> Openings { get; } = [];
 
-        public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
+        public OpenOutcome TryOpen(string profile, ulong counter, HostAddress source, ushort port, int seconds, out string reason)
         {
             Openings.Add((source, port, seconds));
-            error = "";
-            return true;
+            reason = "";
+            return OpenOutcome.Opened;
         }
     }
 }

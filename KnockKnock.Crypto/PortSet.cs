@@ -1,7 +1,7 @@
-namespace KnockKnock.Crypto.Profiles;
+namespace KnockKnock;
 
 /// <summary>
-/// The ports a profile may open: `all`, or a comma-separated list of ports and ranges such as
+/// The ports a profile (and so the root worker) may open: `all`, or a comma-separated list of ports and ranges such as
 /// `22,80,8000-8100`. Kept as a 65536-bit map so membership is one lookup.
 /// </summary>
 public sealed class PortSet
