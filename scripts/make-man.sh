@@ -22,7 +22,10 @@ while [ $# -gt 0 ]; do
         *) echo "make-man.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
-[ -n "$bin_dir" ] && [ -n "$out" ] || { echo "make-man.sh: --bin-dir and --out are required" >&2; exit 2; }
+if [ -z "$bin_dir" ] || [ -z "$out" ]; then
+    echo "make-man.sh: --bin-dir and --out are required" >&2
+    exit 2
+fi
 command -v help2man >/dev/null || { echo "make-man.sh: help2man is not installed (apt-get install help2man)" >&2; exit 1; }
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin_dir=$(cd "$bin_dir" && pwd)
@@ -87,8 +90,8 @@ page() {
 commands=$("$bin_dir/knockknock-daemon" --help | awk '/^Commands:$/ { in_block = 1; next } /^[^ ]/ { in_block = 0 } in_block && /^  [a-z]/ { print $1 }')
 {
     echo "[COMMANDS]"
-    echo "Without a command, knockknock\\-daemon runs the daemon (options above). Each command"
-    echo "also takes \\fB\\-\\-help\\fR."
+    printf '%s\n' 'Without a command, knockknock\-daemon runs the daemon (options above). Each command' \
+        'also takes \fB\-\-help\fR.'
     for command in $commands; do
         exe=$(wrap "knockknock-daemon-$command" "$bin_dir/knockknock-daemon" "$command")
         help2man --no-info --version-string "$version" "$exe" | awk -v command="$command" '
