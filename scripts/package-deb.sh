@@ -62,6 +62,7 @@ for f in knockknock knockknock-daemon libsodium.so libMonoPosixHelper.so; do
     [ -f "$from/$f" ] || die "$from/$f not found (--from takes the directory with the published binaries)"
 done
 for f in knockknock knockknock-daemon; do
+    [ ! -e "$from/$f.dll" ] || die "$from/$f is a framework-dependent apphost, not a NativeAOT binary (publish with -p:PublishAot=true, as scripts/install.sh does)"
     got=$("$from/$f" --version)
     [ "$got" = "$version" ] || die "$from/$f --version says $got, Directory.Build.props says $version: rebuild the binaries"
     machine=$(LC_ALL=C readelf -h "$from/$f" | sed -n 's/^ *Machine: *//p')

@@ -8,7 +8,6 @@ namespace KnockKnock.Tests.Packaging;
 /// hand-written sections (docs/man/*.h2m) are there.
 /// </summary>
 [TestFixture]
-[NonParallelizable]
 public sealed class ManPageTests
 {
     private static readonly string[] s_pages = ["knockknock.1", "knockknock-daemon.8", "knockknock-genprofile.8", "knockknock-minimal-firewall.8"];
