@@ -84,25 +84,37 @@ page() {
         "$@" --include "$root/docs/man/$(basename "$file" ".$section").h2m" "$exe" > "$file"
 }
 
-# The daemon's subcommands, from the "Commands:" block of its --help: for each, its description
-# and options as help2man renders them, as one subsection of a COMMANDS section. In an include
-# file a line starting with "[" or "/" would open a section or a pattern: "\&" keeps it text.
-commands=$("$bin_dir/knockknock-daemon" --help | awk '/^Commands:$/ { in_block = 1; next } /^[^ ]/ { in_block = 0 } in_block && /^  [a-z]/ { print $1 }')
-{
-    echo "[COMMANDS]"
-    printf '%s\n' 'Without a command, knockknock\-daemon runs the daemon (options above). Each command' \
-        'also takes \fB\-\-help\fR.'
-    for command in $commands; do
-        exe=$(wrap "knockknock-daemon-$command" "$bin_dir/knockknock-daemon" "$command")
-        help2man --no-info --version-string "$version" "$exe" | awk -v command="$command" '
-            /^\.SH / { section = $2; if (section == "DESCRIPTION") print ".SS \"knockknock\\-daemon " command "\""; next }
-            section == "DESCRIPTION" && /^\.SS / { sub(/^\.SS /, ".TP\n.B "); print; next }
-            section == "DESCRIPTION" || section == "OPTIONS" { if (/^[[\/]/) $0 = "\\&" $0; print }'
-    done
-} > "$work/commands.h2m"
+# A command's subcommands, from the "Commands:" block of its --help (the daemon's status, check,
+# ...; the client has none today): for each, its description and options as help2man renders
+# them, as one subsection of a COMMANDS section, written to the include file $work/NAME.commands.h2m
+# (not written when there are none: help2man refuses an empty include file). In an include file a line starting with "[" or "/" would open a
+# section or a pattern: "\&" keeps it text.
+commands_section() {
+    local name=$1 command exe
+    local commands
+    commands=$("$bin_dir/$name" --help | awk '/^Commands:$/ { in_block = 1; next } /^[^ ]/ { in_block = 0 } in_block && /^  [a-z]/ { print $1 }')
+    [ -n "$commands" ] || return 0
+    {
+        echo "[COMMANDS]"
+        printf 'Each command also takes \\fB\\-\\-help\\fR.\n'
+        for command in $commands; do
+            exe=$(wrap "$name-$command" "$bin_dir/$name" "$command")
+            help2man --no-info --version-string "$version" "$exe" | awk -v title="${name//-/\\-} $command" '
+                /^\.SH / { section = $2; if (section == "DESCRIPTION") print ".SS \"" title "\""; next }
+                section == "DESCRIPTION" && /^\.SS / { sub(/^\.SS /, ".TP\n.B "); print; next }
+                section == "DESCRIPTION" || section == "OPTIONS" { if (/^[[\/]/) $0 = "\\&" $0; print }'
+        done
+    } > "$work/$name.commands.h2m"
+}
+commands_section knockknock
+commands_section knockknock-daemon
+client_include=()
+[ ! -f "$work/knockknock.commands.h2m" ] || client_include=(--include "$work/knockknock.commands.h2m")
+daemon_include=()
+[ ! -f "$work/knockknock-daemon.commands.h2m" ] || daemon_include=(--include "$work/knockknock-daemon.commands.h2m")
 
-page "$out/knockknock.1" 1 "$(wrap knockknock "$bin_dir/knockknock")"
-page "$out/knockknock-daemon.8" 8 "$(wrap knockknock-daemon "$bin_dir/knockknock-daemon")" --include "$work/commands.h2m"
+page "$out/knockknock.1" 1 "$(wrap knockknock "$bin_dir/knockknock")" "${client_include[@]}"
+page "$out/knockknock-daemon.8" 8 "$(wrap knockknock-daemon "$bin_dir/knockknock-daemon")" "${daemon_include[@]}"
 page "$out/knockknock-genprofile.8" 8 "$(wrap knockknock-genprofile "$bin_dir/knockknock-genprofile")"
 # The firewall script, under the name it is installed as (its usage line prints $0's name), with
 # its "usage:" capitalised as help2man expects. Its options are described in the .h2m file.

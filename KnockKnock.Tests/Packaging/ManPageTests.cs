@@ -53,10 +53,10 @@ public sealed class ManPageTests
         var rendered = Render("-l", Path.Combine(_out.Path, page)).StdOut;
         var executable = Path.Combine(Binaries.Directory, command);
         var helps = new List<string> { Command.Check(executable, "--help") };
-        // The daemon's commands each have their own options (and a COMMANDS subsection).
+        // Commands (the daemon's today) each have their own options and a COMMANDS subsection.
         foreach (var subcommand in Block(helps[0], "Commands:").Select(line => line.Trim().Split(' ')[0]))
         {
-            Assert.That(rendered, Does.Contain($"knockknock-daemon {subcommand}\n"), $"{page}: command {subcommand}");
+            Assert.That(rendered, Does.Contain($"{command} {subcommand}\n"), $"{page}: command {subcommand}");
             helps.Add(Command.Check(executable, subcommand, "--help"));
         }
         var options = helps.SelectMany(help => Block(help, "Options:"))
