@@ -6,14 +6,18 @@
 # shows port 2222 closed, knocks from the client, connects and exchanges a line, shows the port
 # closed again after the delay and the daemon's status, and tears everything down (also on Ctrl-C
 # or failure). Exit 0 only if every step did what it said.
-# Usage: sudo scripts/demo.sh [--firewall nft|iptables]
+# With --installed it builds nothing and uses the commands on PATH (knockknock, knockknock-daemon,
+# knockknock-genprofile, knockknock-minimal-firewall: the Debian packages' or install.sh's).
+# Usage: sudo scripts/demo.sh [--firewall nft|iptables] [--installed]
 set -euo pipefail
 
 firewall=nft
+installed=no
 while [ $# -gt 0 ]; do
     case "$1" in
         --firewall) firewall=${2:-}; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --installed) installed=yes; shift ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -56,9 +60,20 @@ for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); d
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v dotnet >/dev/null || fail "the .NET 10 SDK (dotnet) is not installed"
-"$root/scripts/install.sh" --prefix "$work/install" >/dev/null
 bin=$work/install/bin
+minimal_firewall=$root/scripts/minimal-firewall.sh
+if [ "$installed" = yes ]; then
+    # Links named like the commands (genprofile is picked by name) to what PATH finds.
+    mkdir -p "$bin"
+    for c in knockknock knockknock-daemon knockknock-genprofile; do
+        ln -s "$(command -v "$c")" "$bin/$c" || fail "--installed: $c is not on PATH"
+    done
+    minimal_firewall=$(command -v knockknock-minimal-firewall) || fail "--installed: knockknock-minimal-firewall is not on PATH"
+    echo "       using the installed commands: $(readlink "$bin/knockknock"), $(readlink "$bin/knockknock-daemon"), $minimal_firewall"
+else
+    command -v dotnet >/dev/null || fail "the .NET 10 SDK (dotnet) is not installed"
+    "$root/scripts/install.sh" --prefix "$work/install" >/dev/null
+fi
 sysctl -qw net.netfilter.nf_log_all_netns=1
 
 say "creating namespaces $server ($server_ip) and $client ($client_ip), joined by veth, no default route"
@@ -82,8 +97,8 @@ printf '[main]\ndelay = 5\nuser = %s\n' "$demo_user" > "$work/etc/config"
 mkdir -m 700 -p "$work/client"
 cp -a "$work/etc/profiles/demo" "$work/client/$server_ip"
 
-say "setting a default-drop $firewall firewall in the server namespace (scripts/minimal-firewall.sh)"
-ip netns exec "$server" "$root/scripts/minimal-firewall.sh" --firewall "$firewall" --config-dir "$work/etc" --knockknock-daemon "$bin/knockknock-daemon" >/dev/null
+say "setting a default-drop $firewall firewall in the server namespace (${minimal_firewall##*/})"
+ip netns exec "$server" "$minimal_firewall" --firewall "$firewall" --config-dir "$work/etc" --knockknock-daemon "$bin/knockknock-daemon" >/dev/null
 
 say "starting knockknock-daemon in the background in the server namespace"
 ip netns exec "$server" "$bin/knockknock-daemon" --config-dir "$work/etc" --state-dir "$work/state" \

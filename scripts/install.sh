@@ -4,6 +4,10 @@
 #   PREFIX/bin/knockknock             -> ../lib/knockknock/knockknock
 #   PREFIX/bin/knockknock-daemon      -> ../lib/knockknock/knockknock-daemon
 #   PREFIX/bin/knockknock-genprofile  -> ../lib/knockknock/knockknock-daemon (picks its command by name)
+#   PREFIX/bin/knockknock-minimal-firewall  (scripts/minimal-firewall.sh)
+#   PREFIX/share/man/man1/knockknock.1, man8/knockknock-{daemon,genprofile,minimal-firewall}.8
+#       (generated from the commands' --help by scripts/make-man.sh; skipped without help2man)
+#   PREFIX/share/bash-completion/completions/knockknock
 # libsodium (NSec's native half) and libMonoPosixHelper (Mono.Posix's, for getpwnam) ship beside
 # the binaries, where the runtime looks for them.
 # With --systemd (as root) it also installs scripts/knockknock-daemon.service into
@@ -20,7 +24,7 @@ while [ $# -gt 0 ]; do
         --systemd) systemd=yes; shift ;;
         --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a directory" >&2; exit 2; }; prefix=$2; shift 2 ;;
         --prefix=*) prefix=${1#--prefix=}; shift ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -50,7 +54,18 @@ install -m 0644 "$build/out/libsodium.so" "$build/out/libMonoPosixHelper.so" "$l
 ln -sfn ../lib/knockknock/knockknock "$prefix/bin/knockknock"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-daemon"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-genprofile"
-echo "installed knockknock, knockknock-daemon and knockknock-genprofile into $prefix/bin"
+install -m 0755 "$root/scripts/minimal-firewall.sh" "$prefix/bin/knockknock-minimal-firewall"
+install -D -m 0644 "$root/scripts/bash-completion/knockknock" "$prefix/share/bash-completion/completions/knockknock"
+echo "installed knockknock, knockknock-daemon, knockknock-genprofile and knockknock-minimal-firewall into $prefix/bin"
+if command -v help2man >/dev/null; then
+    "$root/scripts/make-man.sh" --bin-dir "$prefix/bin" --out "$build/man" >/dev/null
+    install -D -m 0644 "$build/man/knockknock.1" "$prefix/share/man/man1/knockknock.1"
+    install -d -m 0755 "$prefix/share/man/man8"
+    install -m 0644 "$build/man/"*.8 "$prefix/share/man/man8/"
+    echo "installed the man pages into $prefix/share/man"
+else
+    echo "install.sh: help2man is not installed: no man pages (apt-get install help2man, then run this again)" >&2
+fi
 
 if [ "$systemd" = yes ]; then
     if ! getent passwd knockknock >/dev/null; then

@@ -27,7 +27,7 @@
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export LC_ALL=C
-me=minimal-firewall.sh
+me=${0##*/}
 
 die() {
     local code=$1
