@@ -36,4 +36,31 @@ internal static class InternetChecksum
         }
         return unchecked((ushort)~sum);
     }
+
+    /// <summary>
+    /// The TCP checksum of <paramref name="segment"/> (its checksum field holding 0) under the
+    /// pseudo-header of its family: source, destination, zero, protocol 6, TCP length (RFC 9293
+    /// section 3.1; for IPv6 RFC 8200 section 8.1, the length 32 bits and three zero bytes first).
+    /// </summary>
+    public static ushort Tcp(HostAddress source, HostAddress destination, ReadOnlySpan<byte> segment)
+    {
+        const byte ProtocolTcp = 6;
+        Span<byte> pseudo = stackalloc byte[40];
+        source.WriteBytes(pseudo);
+        destination.WriteBytes(pseudo[source.Length..]);
+        var addresses = 2 * source.Length;
+        pseudo.Slice(addresses).Clear();
+        if (source.IsIPv4)
+        {
+            pseudo[addresses + 1] = ProtocolTcp;
+            BinaryPrimitives.WriteUInt16BigEndian(pseudo[(addresses + 2)..], checked((ushort)segment.Length));
+            pseudo = pseudo[..(addresses + 4)];
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(pseudo[addresses..], (uint)segment.Length);
+            pseudo[addresses + 7] = ProtocolTcp;
+        }
+        return Compute(Sum(0, pseudo), segment);
+    }
 }

@@ -1,22 +1,37 @@
+using System.Diagnostics;
+using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Client;
 
 /// <summary>
-/// One knock, in the order that keeps the invariants (DESIGN.md): load the profile, resolve the
-/// host and the route's source address, open the raw socket (so a missing privilege costs no
-/// counter), reserve a counter durably, seal, build the SYN, send it once.
+/// One knock, in the order that keeps the invariants (DESIGN.md): load the profile, choose the
+/// address a connection to the host would use and its route, learn the kernel's SYN (v2), open the
+/// raw socket (so a missing privilege or a broken host costs no counter), reserve a counter
+/// durably, seal, build the SYN, send it once, then leave the decoy retransmissions (v2) to a
+/// detached process.
 /// </summary>
 internal static class Knocker
 {
     public static int Run(KnockRequest request, TextWriter output)
     {
         using var profile = ProfileLocator.Load(request.ProfileDirectory ?? ProfileLocator.DefaultDirectory(request.Host));
-        var destination = HostResolver.Resolve(request.Host);
-        var localAddress = LookupRouteSource(request.Host, destination, profile.KnockPort);
+        var family = request.Family;
+        if (profile.Protocol == 1)
+        {
+            family = family == KnockFamily.IPv6
+                ? throw KnockKnockException.Usage($"{profile.Directory}: a protocol 1 profile knocks over IPv4 only (set protocol = 2 on both sides for IPv6)")
+                : KnockFamily.IPv4;
+        }
+        var (destination, route) = ChooseDestination(request.Host, family, profile.KnockPort);
+        if (request.SourceAddress is { } given && given.IsIPv4 != destination.IsIPv4)
+        {
+            throw KnockKnockException.Usage($"--source-ip {given} is not of the family of {destination}, the address knocked");
+        }
+        var template = profile.Protocol == 1 ? null : LearnKernelSyn(route);
 
         RawSender? sender = null;
-        if (!request.DryRun && !RawSender.TryOpen(out sender))
+        if (!request.DryRun && !RawSender.TryOpen(destination.IsIPv6, out sender))
         {
             throw new KnockKnockException(
                 ExitCodes.NoPrivilege,
@@ -25,26 +40,17 @@ internal static class Knocker
         using (sender)
         {
             // With bind_source the MAC covers the address the server will see (a NAT's public one
-            // when --source-ip says so; Seal ignores it otherwise); the IP header always carries
+            // when --source-ip says so; sealing ignores it otherwise); the IP header always carries
             // the local address.
-            var macSource = request.SourceAddress ?? localAddress;
-            ulong counter;
-            KnockFields fields;
-            using (var cipher = profile.CreateCipher())
-            using (var store = profile.OpenCounter())
-            {
-                (counter, fields) = ReserveAndSeal(store.Reserve, c => cipher.Seal(c, profile.KnockPort, request.Port, macSource));
-            }
-
-            Span<byte> packet = stackalloc byte[SynPacket.Length];
-            var sourcePort = SynPacket.RandomSourcePort();
-            SynPacket.Write(packet, localAddress, destination, sourcePort, profile.KnockPort, fields);
-
-            var fieldsLine = fields.ToString();
-            var detailLine = $"SRC={localAddress} SPT={sourcePort} COUNTER={counter}";
+            var macSource = request.SourceAddress ?? route.Source;
+            var (counter, fieldsLine, sourcePort, packet) = template is null
+                ? SealV1(profile, request.Port, route.Source, destination, macSource)
+                : SealV2(profile, request.Port, route, destination, macSource, template);
+            var detailLine = $"SRC={route.Source} DST={destination} SPT={sourcePort} COUNTER={counter}";
+            var target = $"{(request.Host.Contains(':', StringComparison.Ordinal) ? $"[{request.Host}]" : request.Host)}:{profile.KnockPort}";
             if (sender is null)
             {
-                output.WriteLine($"Dry run: knock for {request.Host}:{profile.KnockPort} for port {request.Port} built, not sent (counter {counter} is used up)");
+                output.WriteLine($"Dry run: knock for {target} for port {request.Port} built, not sent (counter {counter} is used up)");
                 output.WriteLine(fieldsLine);
                 if (request.Verbose)
                 {
@@ -53,51 +59,119 @@ internal static class Knocker
                 return ExitCodes.Ok;
             }
 
+            var sent = Stopwatch.GetTimestamp();
             try
             {
-                sender.Send(packet);
+                sender.Send(packet.Span);
             }
             catch (ErrnoException e)
             {
-                throw KnockKnockException.Failure($"knock to {request.Host}:{profile.KnockPort} not sent: {e.Message}");
+                throw KnockKnockException.Failure($"knock to {target} ({destination}) not sent: {e.Message}");
             }
-            output.WriteLine($"Knock sent to {request.Host}:{profile.KnockPort} for port {request.Port}");
+            output.WriteLine($"Knock sent to {target} for port {request.Port}");
             if (request.Verbose)
             {
                 output.WriteLine(fieldsLine);
                 output.WriteLine(detailLine);
+            }
+            if (template is not null && request.Retransmit && TcpSyn.TryRead(packet.Span, out var knock))
+            {
+                var pid = Retransmissions.Start(sender, knock, sent);
+                if (request.Verbose)
+                {
+                    output.WriteLine($"Retransmissions: process {pid} sends them as a dropped connect() would (--no-retransmit: none)");
+                }
             }
             return ExitCodes.Ok;
         }
     }
 
     /// <summary>
-    /// Reserves counters until one seals to a knock whose IP ID is not 0 (the kernel would replace
-    /// an ID of 0, see <see cref="RawSender"/>); a skipped counter is simply never used.
-    /// About one counter in 65536 is skipped.
+    /// Reserves counters until one seals to a knock a kernel could have sent (<paramref name="usable"/>:
+    /// no IP ID of 0 in v1; no zero carried field in v2); a skipped counter is simply never used.
+    /// About one counter in 65536 (v1, v2 over IPv4) or in a million (v2 over IPv6) is skipped.
     /// </summary>
-    internal static (ulong Counter, KnockFields Fields) ReserveAndSeal(Func<ulong> reserve, Func<ulong, KnockFields> seal)
+    internal static (ulong Counter, T Fields) ReserveAndSeal<T>(Func<ulong> reserve, Func<ulong, T> seal, Func<T, bool> usable)
     {
         while (true)
         {
             var counter = reserve();
             var fields = seal(counter);
-            if (fields.Id != 0)
+            if (usable(fields))
             {
                 return (counter, fields);
             }
         }
     }
 
-    private static HostAddress LookupRouteSource(string host, HostAddress destination, ushort knockPort)
+    private static (ulong Counter, string Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) SealV1(Profile profile, ushort port, HostAddress source, HostAddress destination, HostAddress macSource)
     {
+        ulong counter;
+        KnockFields fields;
+        using (var cipher = profile.CreateCipher())
+        using (var store = profile.OpenCounter())
+        {
+            (counter, fields) = ReserveAndSeal(store.Reserve, c => cipher.Seal(c, profile.KnockPort, port, macSource), f => f.Id != 0);
+        }
+        var packet = new byte[SynPacket.Length];
+        var sourcePort = SynPacket.RandomSourcePort();
+        SynPacket.Write(packet, source, destination, sourcePort, profile.KnockPort, fields);
+        return (counter, fields.ToString(), sourcePort, packet);
+    }
+
+    private static (ulong Counter, string Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) SealV2(Profile profile, ushort port, Route route, HostAddress destination, HostAddress macSource, TcpSyn template)
+    {
+        var family = destination.IsIPv4 ? KnockFamily.IPv4 : KnockFamily.IPv6;
+        ulong counter;
+        KnockFieldsV2 fields;
+        using (var cipher = profile.CreateCipherV2(family))
+        using (var store = profile.OpenCounter())
+        {
+            (counter, fields) = ReserveAndSeal(store.Reserve, c => cipher.Seal(c, profile.KnockPort, port, macSource), f => !f.HasZeroField);
+        }
+        var sourcePort = EphemeralPorts.RandomConnectPort();
+        var knock = template.ToKnock(route.Source, destination, sourcePort, profile.KnockPort, route.HopLimit, fields);
+        return (counter, fields.ToString(family), sourcePort, knock.Bytes.ToArray());
+    }
+
+    /// <summary>
+    /// The address a connection to HOST would use: the first of its addresses (in getaddrinfo's
+    /// order, of the family asked for) that this host has a route to, and that route.
+    /// </summary>
+    private static (HostAddress Destination, Route Route) ChooseDestination(string host, KnockFamily? family, ushort knockPort)
+    {
+        ErrnoException? first = null;
+        HostAddress firstAddress = default;
+        foreach (var candidate in HostResolver.Resolve(host, family))
+        {
+            try
+            {
+                return (candidate, Route.Lookup(candidate, knockPort));
+            }
+            catch (ErrnoException e)
+            {
+                if (first is null)
+                {
+                    (first, firstAddress) = (e, candidate);
+                }
+            }
+        }
+        throw KnockKnockException.Failure($"cannot reach {host} ({firstAddress}): {first!.Description}");
+    }
+
+    private static TcpSyn LearnKernelSyn(Route route)
+    {
+        TcpSyn template;
         try
         {
-            return RouteSource.Lookup(destination, knockPort);
+            template = KernelSyn.Learn(route);
         }
         catch (ErrnoException e)
         {
-            throw KnockKnockException.Failure($"cannot reach {host} ({destination}): {e.Description}");
+            throw KnockKnockException.Failure($"cannot learn this host's own SYN over loopback ({e.Message}): protocol 2 needs the loopback interface up");
         }
+        return template.HasTimestamp
+            ? template
+            : throw KnockKnockException.Failure("protocol 2 needs TCP timestamps, and this host's kernel sends none (net.ipv4.tcp_timestamps = 0): enable them, or use a protocol 1 profile");
     }
 }

@@ -2,13 +2,30 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using KnockKnock.Cli;
 using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Client;
 
 /// <summary><c>knockknock -p PORT HOST</c>: declares the command line and hands it to <see cref="Knocker.Run"/>.</summary>
 internal static class Program
 {
-    private static int Main(string[] args) => Run(args, StandardStreams.Output, StandardStreams.Error);
+    private static int Main(string[] args) => args is [Retransmissions.ChildArgument, var descriptor]
+        ? RunRetransmissions(descriptor)
+        : Run(args, StandardStreams.Output, StandardStreams.Error);
+
+    /// <summary>The detached copy that sends a knock's decoy retransmissions (<see cref="Retransmissions"/>).</summary>
+    private static int RunRetransmissions(string descriptor)
+    {
+        try
+        {
+            return Retransmissions.RunChild(descriptor);
+        }
+        catch (Exception e) when (e is KnockKnockException or IOException or ErrnoException)
+        {
+            StandardStreams.Error.WriteLine($"knockknock: {e.Message}");
+            return e is KnockKnockException k ? k.ExitCode : ExitCodes.Failure;
+        }
+    }
 
     /// <summary>Parses, runs and returns the exit code (<see cref="ExitCodes"/>); writers are swappable for tests.</summary>
     internal static int Run(string[] args, TextWriter output, TextWriter error)
@@ -27,9 +44,21 @@ internal static class Program
         };
         var sourceAddress = new Option<HostAddress?>("--source-ip")
         {
-            Description = "For profiles with bind_source: the IPv4 address the server sees (e.g. a NAT's public address) [default: the local address of the route to HOST].",
+            Description = "For profiles with bind_source: the address the server sees (e.g. a NAT's public address) [default: the local address of the route to HOST].",
             HelpName = "ADDR",
-            CustomParser = ParseIPv4,
+            CustomParser = ParseAddress,
+        };
+        var ipv4 = new Option<bool>("-4")
+        {
+            Description = "Knock over IPv4 only.",
+        };
+        var ipv6 = new Option<bool>("-6")
+        {
+            Description = "Knock over IPv6 only (protocol 2 profiles).",
+        };
+        var noRetransmit = new Option<bool>("--no-retransmit")
+        {
+            Description = "Send the knock once. By default (protocol 2) a detached process then sends the retransmissions a connect() to a dropped port would, so the knock looks like one.",
         };
         var dryRun = new Option<bool>("--dry-run")
         {
@@ -37,17 +66,24 @@ internal static class Program
         };
         var verbose = new Option<bool>("--verbose", "-v")
         {
-            Description = "Also print the knock's header fields (ID, SEQ, ACK, WINDOW), the source and the counter.",
+            Description = "Also print the knock's header fields, the addresses knocked from and to, the source port and the counter.",
         };
         var host = new Argument<string>("host")
         {
-            Description = "The server: an IPv4 address or a name (resolved once, IPv4 only).",
+            Description = "The server: an address or a name. A name is knocked at the address a connection to it would use (the first in getaddrinfo's order with a route).",
             HelpName = "HOST",
         };
         var root = new RootCommand("Send one single-packet knock (a forged TCP SYN) that asks HOST to open PORT for this address.")
         {
-            port, profileDirectory, sourceAddress, dryRun, verbose, host,
+            port, profileDirectory, sourceAddress, ipv4, ipv6, noRetransmit, dryRun, verbose, host,
         };
+        root.Validators.Add(result =>
+        {
+            if (result.GetValue(ipv4) && result.GetValue(ipv6))
+            {
+                result.AddError("-4 and -6 exclude each other");
+            }
+        });
         root.SetAction(parseResult => Knocker.Run(
             new KnockRequest(
                 parseResult.GetRequiredValue(host),
@@ -55,7 +91,9 @@ internal static class Program
                 parseResult.GetValue(profileDirectory),
                 parseResult.GetValue(sourceAddress),
                 parseResult.GetValue(dryRun),
-                parseResult.GetValue(verbose)),
+                parseResult.GetValue(verbose),
+                parseResult.GetValue(ipv4) ? KnockFamily.IPv4 : parseResult.GetValue(ipv6) ? KnockFamily.IPv6 : null,
+                !parseResult.GetValue(noRetransmit)),
             output));
         return CommandRunner.Invoke("knockknock", root, args, output, error);
     }
@@ -71,14 +109,18 @@ internal static class Program
         return 0;
     }
 
-    private static HostAddress? ParseIPv4(ArgumentResult result)
+    private static HostAddress? ParseAddress(ArgumentResult result)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (HostAddress.TryParse(text, out var address) && address.IsIPv4)
+        if (System.Net.IPAddress.TryParse(text, out var parsed) && (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || parsed.ScopeId == 0))
         {
-            return address;
+            var address = HostAddress.FromIPAddress(parsed);
+            if (address.IsUnicastHost)
+            {
+                return address;
+            }
         }
-        result.AddError($"--source-ip: '{text}' is not an IPv4 address");
+        result.AddError($"--source-ip: '{text}' is not a host address");
         return null;
     }
 }

@@ -5,22 +5,24 @@ using Tmds.Linux;
 namespace KnockKnock.Client;
 
 /// <summary>
-/// Sends forged IPv4 packets through socket(AF_INET, SOCK_RAW, IPPROTO_RAW), which implies
-/// IP_HDRINCL (raw(7)): the kernel sends our header as is, except that it always fills in the
-/// total length and header checksum, and fills in the source address and the IP ID when they
-/// are 0. A knock whose ID is 0 would be rewritten, so <see cref="Send"/> refuses it.
-/// Needs CAP_NET_RAW (not full root).
+/// Sends complete, hand-built IP packets through socket(AF_INET or AF_INET6, SOCK_RAW, IPPROTO_RAW),
+/// which implies IP_HDRINCL / IPV6_HDRINCL (raw(7)). IPv4: the kernel sends our header as is,
+/// except that it always fills in the total length and header checksum, and fills in the source
+/// address and (without DF) the IP ID when they are 0. IPv6: the kernel sends the buffer verbatim
+/// (flow label, hop limit and payload length included). The TCP checksum is always ours.
+/// Needs CAP_NET_RAW (not full root) to open; once open, sending needs no privilege.
 /// </summary>
 internal sealed class RawSender : IDisposable
 {
-    private readonly FileDescriptorHandle _socket;
+    private RawSender(FileDescriptorHandle socket) => Socket = socket;
 
-    private RawSender(FileDescriptorHandle socket) => _socket = socket;
+    /// <summary>The raw socket (handed to the process that sends the retransmissions).</summary>
+    public FileDescriptorHandle Socket { get; }
 
-    /// <summary>Opens the raw socket; false when the process lacks CAP_NET_RAW (EPERM or EACCES).</summary>
-    public static bool TryOpen([NotNullWhen(true)] out RawSender? sender)
+    /// <summary>Opens the raw socket of one family; false when the process lacks CAP_NET_RAW (EPERM or EACCES).</summary>
+    public static bool TryOpen(bool ipv6, [NotNullWhen(true)] out RawSender? sender)
     {
-        if (Interop.TrySocket(LibC.AF_INET, LibC.SOCK_RAW, LibC.IPPROTO_RAW, out var socket, out var errno))
+        if (Interop.TrySocket(ipv6 ? LibC.AF_INET6 : LibC.AF_INET, LibC.SOCK_RAW, LibC.IPPROTO_RAW, out var socket, out var errno))
         {
             sender = new RawSender(socket);
             return true;
@@ -30,25 +32,39 @@ internal sealed class RawSender : IDisposable
         {
             return false;
         }
-        throw Interop.Error("socket(AF_INET, SOCK_RAW, IPPROTO_RAW)", null, errno);
+        throw Interop.Error($"socket({(ipv6 ? "AF_INET6" : "AF_INET")}, SOCK_RAW, IPPROTO_RAW)", null, errno);
     }
 
-    /// <summary>Sends one complete IPv4 packet to its destination address (read from the header).</summary>
+    /// <summary>A sender over a raw socket this process inherited already open (the retransmitting process).</summary>
+    public static RawSender FromInherited(FileDescriptorHandle socket) => new(socket);
+
+    /// <summary>Sends one complete IPv4 or IPv6 packet to its destination address (read from the header).</summary>
     public void Send(ReadOnlySpan<byte> packet)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(packet.Length, 20, nameof(packet));
-        if (BinaryPrimitives.ReadUInt16BigEndian(packet[4..]) == 0)
+        HostAddress destination;
+        if (packet.Length >= 20 && packet[0] >> 4 == 4)
         {
-            throw new ArgumentException("an IP ID of 0 would be replaced by the kernel", nameof(packet));
+            if (BinaryPrimitives.ReadUInt16BigEndian(packet[4..]) == 0)
+            {
+                throw new ArgumentException("an IP ID of 0 would be sent as 0, which no kernel SYN carries", nameof(packet));
+            }
+            destination = HostAddress.FromBytes(packet.Slice(16, 4));
         }
-        var destination = HostAddress.FromBytes(packet.Slice(16, 4));
+        else if (packet.Length >= 40 && packet[0] >> 4 == 6)
+        {
+            destination = HostAddress.FromBytes(packet.Slice(24, 16));
+        }
+        else
+        {
+            throw new ArgumentException("not an IPv4 or IPv6 packet", nameof(packet));
+        }
         // The port of a raw socket's destination must be 0 (raw(7)); the TCP header carries the real one.
-        var sent = Interop.SendTo(_socket, packet, destination, 0);
+        var sent = Interop.SendTo(Socket, packet, destination, 0);
         if (sent != packet.Length)
         {
             throw new IOException($"sendto: sent {sent} of {packet.Length} bytes");
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose() => Socket.Dispose();
 }

@@ -68,18 +68,6 @@ internal static class SynPacket
         BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], fields.Window);
         BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], 0);
         BinaryPrimitives.WriteUInt16BigEndian(tcp[18..], 0); // urgent pointer
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], TcpChecksum(sourceAddress, destinationAddress, tcp));
-    }
-
-    /// <summary>The TCP checksum of <paramref name="segment"/> (its checksum field included) under the IPv4 pseudo-header.</summary>
-    public static ushort TcpChecksum(HostAddress sourceAddress, HostAddress destinationAddress, ReadOnlySpan<byte> segment)
-    {
-        Span<byte> pseudo = stackalloc byte[12];
-        sourceAddress.WriteBytes(pseudo);
-        destinationAddress.WriteBytes(pseudo[4..]);
-        pseudo[8] = 0;
-        pseudo[9] = ProtocolTcp;
-        BinaryPrimitives.WriteUInt16BigEndian(pseudo[10..], checked((ushort)segment.Length));
-        return InternetChecksum.Compute(InternetChecksum.Sum(0, pseudo), segment);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], InternetChecksum.Tcp(sourceAddress, destinationAddress, tcp));
     }
 }

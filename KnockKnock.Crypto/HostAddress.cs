@@ -32,6 +32,12 @@ public readonly struct HostAddress : IEquatable<HostAddress>
 
     private HostAddress(ulong high, ulong low, byte family) => (_high, _low, _family) = (high, low, family);
 
+    /// <summary>127.0.0.1.</summary>
+    public static HostAddress IPv4Loopback => new(0, 0x7F000001, V4);
+
+    /// <summary>::1.</summary>
+    public static HostAddress IPv6Loopback => new(0, 1, V6);
+
     /// <summary>True for an IPv4 address; false for IPv6 (and for <c>default</c>, which is neither).</summary>
     public bool IsIPv4 => _family == V4;
 

@@ -8,11 +8,11 @@ internal static partial class Interop
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     private static partial int GetSockNameNative(FileDescriptorHandle socket, out SocketAddress address, ref uint addressLength);
 
-    /// <summary>The local address a socket is bound to.</summary>
-    public static HostAddress GetSockName(FileDescriptorHandle socket)
+    /// <summary>The local address and port a socket is bound to.</summary>
+    public static (HostAddress Address, ushort Port) GetSockName(FileDescriptorHandle socket)
     {
         uint length = 28;
         Check(GetSockNameNative(socket, out var local, ref length), "getsockname");
-        return local.Address;
+        return (local.Address, local.Port);
     }
 }

@@ -35,6 +35,9 @@ internal struct SocketAddress
     /// <summary>The length to pass with it: sizeof(sockaddr_in) or sizeof(sockaddr_in6).</summary>
     public readonly uint Length => _family == LibC.AF_INET ? 16u : 28u;
 
+    /// <summary>The port of a sockaddr the kernel filled in.</summary>
+    public readonly ushort Port => BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(_port) : _port;
+
     /// <summary>The address of a sockaddr the kernel filled in.</summary>
     public readonly unsafe HostAddress Address
     {

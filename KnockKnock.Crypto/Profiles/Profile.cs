@@ -7,7 +7,7 @@ namespace KnockKnock.Crypto.Profiles;
 
 /// <summary>
 /// A knock profile directory: `secret` (256-bit key, hex, 0600), `config` (INI [profile]:
-/// knock_port, allow, bind_source) and `counter` (0600). The same files serve the server
+/// knock_port, allow, bind_source, protocol) and `counter` (0600). The same files serve the server
 /// (/etc/knockknock.d/profiles/NAME/) and the client (~/.knockknock/HOST/). Loading checks
 /// permissions like ssh's StrictModes; any problem is one line and exit 2.
 /// </summary>
@@ -19,14 +19,21 @@ public sealed class Profile : IDisposable
 
     private static readonly Dictionary<string, string[]> s_configKeys = new()
     {
-        [Section] = ["knock_port", "allow", "bind_source"],
+        [Section] = ["knock_port", "allow", "bind_source", "protocol"],
     };
 
     private readonly byte[] _secret;
     private readonly uint _owner;
 
-    private Profile(string directory, uint owner, byte[] secret, ushort knockPort, PortSet allowed, bool bindSource)
+    /// <summary>The protocol version a profile without a <c>protocol</c> key speaks (profiles made before v2 existed).</summary>
+    public const int DefaultProtocol = 1;
+
+    /// <summary>The version <see cref="Create"/> writes by default.</summary>
+    public const int NewestProtocol = 2;
+
+    private Profile(string directory, uint owner, byte[] secret, ushort knockPort, PortSet allowed, bool bindSource, int protocol)
     {
+        Protocol = protocol;
         Directory = directory;
         Name = System.IO.Path.GetFileName(directory);
         _owner = owner;
@@ -46,8 +53,11 @@ public sealed class Profile : IDisposable
     /// <summary>The ports this profile may open (server side).</summary>
     public PortSet AllowedPorts { get; }
 
-    /// <summary>Whether the MAC covers the knock's IPv4 source address.</summary>
+    /// <summary>Whether the MAC covers the knock's source address.</summary>
     public bool BindSource { get; }
+
+    /// <summary>The knock protocol version: 1 (IPv4, IP ID/SEQ/ACK/WINDOW) or 2 (IPv4 and IPv6, the client kernel's own SYN; docs/PROTOCOL.md).</summary>
+    public int Protocol { get; }
 
     /// <summary>Loads a profile owned by the effective user.</summary>
     public static Profile Load(string directory) => Load(directory, Interop.GetEffectiveUserId());
@@ -76,8 +86,9 @@ public sealed class Profile : IDisposable
             throw KnockKnockException.Usage($"{configPath}: allow must be all or ports and ranges like 22,80,8000-8100, not '{allowText}'");
         }
         var bindSource = config.GetBool(Section, "bind_source", defaultValue: false);
+        var protocol = config.GetInt(Section, "protocol", DefaultProtocol, 1, NewestProtocol);
         var secret = ReadSecret(System.IO.Path.Combine(directory, SecretFileName), owner);
-        return new Profile(directory, owner, secret, (ushort)knockPort, allowed, bindSource);
+        return new Profile(directory, owner, secret, (ushort)knockPort, allowed, bindSource, protocol);
     }
 
     /// <summary>
@@ -85,8 +96,10 @@ public sealed class Profile : IDisposable
     /// are written into a temporary sibling directory that is renamed into place, so a failure never
     /// leaves a half-written profile. Refuses an existing directory.
     /// </summary>
-    public static void Create(string directory, ushort knockPort, PortSet allowed, bool bindSource)
+    public static void Create(string directory, ushort knockPort, PortSet allowed, bool bindSource, int protocol = NewestProtocol)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(protocol, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(protocol, NewestProtocol);
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(allowed);
         ArgumentOutOfRangeException.ThrowIfZero(knockPort);
@@ -119,8 +132,11 @@ public sealed class Profile : IDisposable
                 knock_port = {knockPort}
                 # Ports this profile may open: all, or a list like 22,80,8000-8100 (server side).
                 allow = {allowed.Text}
-                # yes: the MAC also covers the client's IPv4 source address (breaks behind changing NAT).
+                # yes: the MAC also covers the client's source address (breaks behind changing NAT).
                 bind_source = {(bindSource ? "yes" : "no")}
+                # The knock protocol: 2 (the SYN looks like the client's own connect(); IPv4 and IPv6)
+                # or 1 (IPv4 only; for clients older than version 2 of KnockKnock).
+                protocol = {protocol}
 
                 """;
             WriteDurably(System.IO.Path.Combine(staging, ConfigFileName), Encoding.UTF8.GetBytes(config), Private);
@@ -136,8 +152,11 @@ public sealed class Profile : IDisposable
         }
     }
 
-    /// <summary>Derives this profile's knock keys.</summary>
+    /// <summary>Derives this profile's protocol v1 knock keys.</summary>
     public KnockCipher CreateCipher() => KnockCipher.Create(_secret, BindSource);
+
+    /// <summary>Derives this profile's protocol v2 knock keys for one address family.</summary>
+    public KnockCipherV2 CreateCipherV2(KnockFamily family) => KnockCipherV2.Create(_secret, BindSource, family);
 
     /// <summary>Opens this profile's own counter file (the client's, or the server's seed).</summary>
     public CounterStore OpenCounter() => CounterStore.Open(Directory, _owner);

@@ -26,16 +26,9 @@ public sealed class KnockCipher : IDisposable
     /// <summary>The largest error window an opener may use.</summary>
     public const int MaxWindow = 1000;
 
-    private const int BlockSize = 16;
     private const int CiphertextSize = 2;
 
-    private readonly Aes _encryptionAes;
-    private readonly Aes _macAes;
-    private readonly ICryptoTransform _keystream;
-    private readonly ICryptoTransform _mac;
-    private readonly byte[] _blocks = new byte[MaxWindow * BlockSize];
-    private readonly byte[] _outputs = new byte[MaxWindow * BlockSize];
-    private bool _disposed;
+    private readonly KnockAes _aes;
 
     private KnockCipher(ReadOnlySpan<byte> secret, bool bindSource)
     {
@@ -44,15 +37,12 @@ public sealed class KnockCipher : IDisposable
         try
         {
             KnockKeySchedule.Derive(secret, bindSource, keys[..KnockKeySchedule.KeySize], keys[KnockKeySchedule.KeySize..]);
-            _encryptionAes = CreateAes(keys[..KnockKeySchedule.KeySize]);
-            _macAes = CreateAes(keys[KnockKeySchedule.KeySize..]);
+            _aes = new KnockAes(keys[..KnockKeySchedule.KeySize], keys[KnockKeySchedule.KeySize..]);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(keys);
         }
-        _keystream = _encryptionAes.CreateEncryptor();
-        _mac = _macAes.CreateEncryptor();
     }
 
     /// <summary>Whether the MAC covers the IPv4 source address the server sees (v1 binds IPv4 sources only).</summary>
@@ -72,7 +62,6 @@ public sealed class KnockCipher : IDisposable
     /// </summary>
     public KnockFields Seal(ulong counter, ushort knockPort, ushort port, HostAddress sourceAddress)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfZero(port);
         ArgumentOutOfRangeException.ThrowIfZero(knockPort);
         if (BindsSource && !sourceAddress.IsIPv4)
@@ -81,10 +70,9 @@ public sealed class KnockCipher : IDisposable
         }
 
         Span<byte> knock = stackalloc byte[KnockFields.Size];
-        var ciphertext = (ushort)(port ^ Keystream(counter, knockPort));
+        var ciphertext = (ushort)(port ^ _aes.Keystream(counter, knockPort));
         BinaryPrimitives.WriteUInt16BigEndian(knock, ciphertext);
-        ComputeTags(counter, 1, knockPort, ciphertext, BoundSource(sourceAddress));
-        KnockTag.Truncate(_outputs.AsSpan(0, BlockSize)).CopyTo(knock[CiphertextSize..]);
+        KnockTag.Truncate(_aes.Macs(counter, 1, knockPort, ciphertext, BoundSource(sourceAddress), default), KnockTag.BitsV1, knock[CiphertextSize..]);
         return KnockFields.Read(knock);
     }
 
@@ -95,20 +83,10 @@ public sealed class KnockCipher : IDisposable
     /// </summary>
     public bool TryOpen(in KnockFields fields, ulong firstCounter, int window, ushort knockPort, HostAddress sourceAddress, out ulong matchedCounter, out ushort port)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(window, MaxWindow);
-
+        var candidates = KnockAes.Candidates(firstCounter, window);
         matchedCounter = 0;
         port = 0;
-        if (BindsSource && !sourceAddress.IsIPv4)
-        {
-            return false;
-        }
-        // Counters never wrap: near 2^64 the window simply shrinks.
-        var room = ulong.MaxValue - firstCounter;
-        var candidates = room < (ulong)window ? (int)room : window;
-        if (candidates == 0)
+        if (candidates == 0 || (BindsSource && !sourceAddress.IsIPv4))
         {
             return false;
         }
@@ -116,100 +94,18 @@ public sealed class KnockCipher : IDisposable
         Span<byte> knock = stackalloc byte[KnockFields.Size];
         fields.Write(knock);
         var ciphertext = BinaryPrimitives.ReadUInt16BigEndian(knock);
-        var received = knock[CiphertextSize..];
-        ComputeTags(firstCounter, candidates, knockPort, ciphertext, BoundSource(sourceAddress));
-
-        var matched = -1;
-        for (var i = 0; i < candidates; i++)
-        {
-            var expected = KnockTag.Truncate(_outputs.AsSpan(i * BlockSize, BlockSize));
-            if (CryptographicOperations.FixedTimeEquals(expected, received) && matched < 0)
-            {
-                matched = i;
-            }
-        }
+        var outputs = _aes.Macs(firstCounter, candidates, knockPort, ciphertext, BoundSource(sourceAddress), default);
+        var matched = KnockAes.FirstMatch(outputs, candidates, knock[CiphertextSize..], KnockTag.BitsV1);
         if (matched < 0)
         {
             return false;
         }
-
         matchedCounter = firstCounter + (ulong)matched;
-        var plain = (ushort)(ciphertext ^ Keystream(matchedCounter, knockPort));
-        if (plain == 0)
-        {
-            // Seal never produces port 0; an authentic knock cannot carry it.
-            return false;
-        }
-        port = plain;
-        return true;
+        return _aes.TryDecrypt(matchedCounter, knockPort, ciphertext, out port);
     }
 
-    /// <summary>The source as the MAC block's last 4 bytes (big-endian), or 0 when the profile does not bind it.</summary>
-    private uint BoundSource(HostAddress source)
-    {
-        if (!BindsSource)
-        {
-            return 0;
-        }
-        Span<byte> bytes = stackalloc byte[4];
-        source.WriteBytes(bytes);
-        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
-    }
+    /// <summary>The source as the MAC block's last 4 bytes, or 0 when the profile does not bind it.</summary>
+    private uint BoundSource(HostAddress source) => BindsSource ? KnockAes.IPv4Word(source) : 0;
 
-    /// <summary>MAC blocks for <paramref name="count"/> consecutive counters, all in one ECB call.</summary>
-    private void ComputeTags(ulong firstCounter, int count, ushort knockPort, ushort ciphertext, uint sourceAddress)
-    {
-        var blocks = _blocks.AsSpan(0, count * BlockSize);
-        for (var i = 0; i < count; i++)
-        {
-            var block = blocks.Slice(i * BlockSize, BlockSize);
-            BinaryPrimitives.WriteUInt64BigEndian(block, firstCounter + (ulong)i);
-            BinaryPrimitives.WriteUInt16BigEndian(block[8..], knockPort);
-            BinaryPrimitives.WriteUInt16BigEndian(block[10..], ciphertext);
-            BinaryPrimitives.WriteUInt32BigEndian(block[12..], sourceAddress);
-        }
-        _mac.TransformBlock(_blocks, 0, count * BlockSize, _outputs, 0);
-    }
-
-    private ushort Keystream(ulong counter, ushort knockPort)
-    {
-        var block = _blocks.AsSpan(0, BlockSize);
-        block.Clear();
-        BinaryPrimitives.WriteUInt64BigEndian(block, counter);
-        BinaryPrimitives.WriteUInt16BigEndian(block[8..], knockPort);
-        _keystream.TransformBlock(_blocks, 0, BlockSize, _outputs, 0);
-        return BinaryPrimitives.ReadUInt16BigEndian(_outputs);
-    }
-
-    private static Aes CreateAes(ReadOnlySpan<byte> key)
-    {
-        var aes = Aes.Create();
-        aes.Mode = CipherMode.ECB;
-        aes.Padding = PaddingMode.None;
-        var copy = key.ToArray();
-        try
-        {
-            aes.Key = copy;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(copy);
-        }
-        return aes;
-    }
-
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-        _disposed = true;
-        _keystream.Dispose();
-        _mac.Dispose();
-        _encryptionAes.Dispose();
-        _macAes.Dispose();
-        CryptographicOperations.ZeroMemory(_blocks);
-        CryptographicOperations.ZeroMemory(_outputs);
-    }
+    public void Dispose() => _aes.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Config;
 using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Log;
@@ -54,6 +55,7 @@ internal static class CheckCommand
         }
         var knockPorts = new Dictionary<ushort, string>();
         var unbound = new List<string>();
+        var version1 = new List<string>();
         IReadOnlyList<string> directories = [];
         try
         {
@@ -73,10 +75,14 @@ internal static class CheckCommand
             {
                 using var profile = Profile.Load(directory);
                 using var counter = profile.OpenCounter();
-                using var cipher = profile.CreateCipher();
+                using IDisposable keys = profile.Protocol == 1 ? profile.CreateCipher() : profile.CreateCipherV2(KnockFamily.IPv4);
                 if (!profile.BindSource)
                 {
                     unbound.Add(profile.Name);
+                }
+                if (profile.Protocol == 1)
+                {
+                    version1.Add(profile.Name);
                 }
                 if (!knockPorts.TryAdd(profile.KnockPort, profile.Name))
                 {
@@ -99,6 +105,10 @@ internal static class CheckCommand
         if (LogSourceOption.ParseFilePath(logSourceOverride ?? config.LogSource) is { } file && unbound.Count > 0)
         {
             warnings.Add($"the log source is the file {file}, which any local user can write (logger -p kern.warning -t kernel ...), unlike /dev/kmsg: a knock seen on the way could be opened for another address by a forged line; profiles without bind_source: {string.Join(", ", unbound)} (use kmsg, or bind_source = yes)");
+        }
+        if (version1.Count > 0)
+        {
+            warnings.Add($"profiles with protocol = 1 knock over IPv4 only, with a SYN that is easy to tell from a real one: {string.Join(", ", version1)} (make new ones with genprofile, which makes protocol 2, and give the clients their copies)");
         }
         if (PrivilegeDrop.SharedUserWarning(config.User) is { } shared)
         {

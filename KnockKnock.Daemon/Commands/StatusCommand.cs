@@ -61,7 +61,7 @@ internal static class StatusCommand
         {
             output.WriteLine($"  {o.Source} -> port {o.Port} (profile {o.Profile}), {Seconds(o.Until - now)} s left");
         }
-        output.WriteLine($"knocks since start: {status.Accepted} accepted, {status.Rejected} rejected ({status.RejectedByReason})");
+        output.WriteLine($"knocks since start: {status.Accepted} accepted, {status.Rejected} rejected ({status.RejectedByReason}), {status.Retransmissions} retransmission(s) of used knocks");
         return ExitCodes.Ok;
     }
 

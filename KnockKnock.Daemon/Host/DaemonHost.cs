@@ -148,6 +148,7 @@ internal sealed partial class DaemonHost
             firewall.Name,
             processor.Statistics.Accepted,
             processor.Statistics.Rejected,
+            processor.Statistics.Retransmissions,
             processor.Statistics.DescribeTotals(),
             [.. profiles.Profiles.Select(p => (p.Profile.Name, p.Profile.KnockPort, p.Profile.AllowedPorts.Text, p.LastAccepted))],
             processor.Openings.Current(now));

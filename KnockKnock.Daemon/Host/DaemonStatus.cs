@@ -22,6 +22,7 @@ internal sealed partial record DaemonStatus(
     string Firewall,
     long Accepted,
     long Rejected,
+    long Retransmissions,
     string RejectedByReason,
     IReadOnlyList<(string Name, ushort KnockPort, string Allowed, DateTimeOffset? LastKnock)> Profiles,
     IReadOnlyList<GrantedOpening> Openings)
@@ -41,6 +42,7 @@ internal sealed partial record DaemonStatus(
         Line(text, "firewall", Firewall);
         Line(text, "accepted", Accepted.ToString(CultureInfo.InvariantCulture));
         Line(text, "rejected", Rejected.ToString(CultureInfo.InvariantCulture));
+        Line(text, "retransmissions", Retransmissions.ToString(CultureInfo.InvariantCulture));
         Line(text, "rejected_by_reason", RejectedByReason);
         foreach (var (name, knockPort, allowed, last) in Profiles)
         {
@@ -110,16 +112,17 @@ internal sealed partial record DaemonStatus(
             || !TryTime(values["started"], out var started) || !TryTime(values["updated"], out var updated)
             || FirewallBackends.Find(values["firewall"]) is null
             || !TryCount(values["accepted"], out var accepted) || !TryCount(values["rejected"], out var rejected)
+            || !TryCount(values["retransmissions"], out var retransmissions)
             || !Reasons().IsMatch(values["rejected_by_reason"]))
         {
             return false;
         }
         status = new DaemonStatus(pid, workerPid, started, updated, values["log_source"], values["log_counters"], values["firewall"],
-            accepted, rejected, values["rejected_by_reason"], profiles, openings);
+            accepted, rejected, retransmissions, values["rejected_by_reason"], profiles, openings);
         return true;
     }
 
-    private static readonly string[] s_scalarKeys = ["pid", "worker_pid", "started", "updated", "log_source", "log_counters", "firewall", "accepted", "rejected", "rejected_by_reason"];
+    private static readonly string[] s_scalarKeys = ["pid", "worker_pid", "started", "updated", "log_source", "log_counters", "firewall", "accepted", "rejected", "retransmissions", "rejected_by_reason"];
 
     [System.Text.RegularExpressions.GeneratedRegex("^(none|[A-Za-z]+=[0-9]{1,19}(, [A-Za-z]+=[0-9]{1,19})*)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex Reasons();

@@ -22,6 +22,7 @@ internal sealed class KnockProcessor
     private readonly int _delaySeconds;
     private readonly int _errorWindow;
     private readonly TimeProvider _time;
+    private readonly RecentKnocks _recent;
     private long _lastSummary = Environment.TickCount64;
 
     public KnockProcessor(LogLineParser parser, ProfileIndex profiles, IPortOpener opener, DaemonLog log, int delaySeconds, int errorWindow, TimeProvider? time = null)
@@ -36,6 +37,7 @@ internal sealed class KnockProcessor
         _delaySeconds = delaySeconds;
         _errorWindow = errorWindow;
         _time = time ?? TimeProvider.System;
+        _recent = new RecentKnocks(_time);
     }
 
     /// <summary>Raised on the knock thread after an opening was granted.</summary>
@@ -77,13 +79,21 @@ internal sealed class KnockProcessor
             Statistics.Count(KnockRejection.UnknownKnockPort);
             return;
         }
-        var fields = new KnockFields(knock.Id, knock.Sequence, knock.Acknowledgment, knock.Window);
-        if (!profile.Cipher.TryOpen(fields, profile.NextCounter, _errorWindow, knock.DestinationPort, knock.Source, out var matched, out var port))
+        if (!profile.TryOpen(knock, _errorWindow, out var matched, out var port))
         {
+            if (profile.RetransmitsKnocks && _recent.Contains(knock.Source, knock.SourcePort, knock.Sequence))
+            {
+                Statistics.CountRetransmission();
+                return;
+            }
             Statistics.Count(KnockRejection.BadTag);
             return;
         }
         var source = knock.Source;
+        if (profile.RetransmitsKnocks)
+        {
+            _recent.Add(source, knock.SourcePort, knock.Sequence);
+        }
         var name = profile.Profile.Name;
         if (!profile.Profile.AllowedPorts.Contains(port) || _profiles.Find(port) is not null)
         {

@@ -21,6 +21,9 @@ internal sealed class KnockStatistics
 
     public long Rejected { get; private set; }
 
+    /// <summary>Retransmissions of knocks already used (a v2 client's decoys): neither rejected nor knocks.</summary>
+    public long Retransmissions { get; private set; }
+
     public void Count(LogLineRejection reason)
     {
         _lineTotal[(int)reason]++;
@@ -38,6 +41,8 @@ internal sealed class KnockStatistics
     }
 
     public void CountAccepted() => Accepted++;
+
+    public void CountRetransmission() => Retransmissions++;
 
     public long Total(LogLineRejection reason) => _lineTotal[(int)reason];
 

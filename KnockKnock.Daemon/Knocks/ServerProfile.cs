@@ -1,27 +1,41 @@
 using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
+using KnockKnock.Daemon.Log;
 
 namespace KnockKnock.Daemon.Knocks;
 
 /// <summary>
-/// A profile as the daemon uses it: keys derived once, and the counter it accepts next. The durable
-/// counter is root's (<see cref="ServerCounters"/>, written by the worker before each opening); this
-/// is the daemon's copy of where the window starts, moved forward after each knock it used.
+/// A profile as the daemon uses it: keys derived once (v1, or v2 for each family), and the counter
+/// it accepts next. The durable counter is root's (<see cref="ServerCounters"/>, written by the
+/// worker before each opening); this is the daemon's copy of where the window starts, moved forward
+/// after each knock it used.
 /// </summary>
 internal sealed class ServerProfile : IDisposable
 {
+    private readonly KnockCipher? _v1;
+    private readonly KnockCipherV2? _v2IPv4;
+    private readonly KnockCipherV2? _v2IPv6;
     private long _lastAcceptedTicks;
 
     public ServerProfile(Profile profile, ulong nextCounter)
     {
         Profile = profile;
-        Cipher = profile.CreateCipher();
+        if (profile.Protocol == 1)
+        {
+            _v1 = profile.CreateCipher();
+        }
+        else
+        {
+            _v2IPv4 = profile.CreateCipherV2(KnockFamily.IPv4);
+            _v2IPv6 = profile.CreateCipherV2(KnockFamily.IPv6);
+        }
         NextCounter = nextCounter;
     }
 
     public Profile Profile { get; }
 
-    public KnockCipher Cipher { get; }
+    /// <summary>Whether this profile's clients follow a knock with decoy retransmissions (protocol 2).</summary>
+    public bool RetransmitsKnocks => _v1 is null;
 
     /// <summary>The first counter value the next knock may use.</summary>
     public ulong NextCounter { get; private set; }
@@ -34,12 +48,34 @@ internal sealed class ServerProfile : IDisposable
         set => Interlocked.Exchange(ref _lastAcceptedTicks, value?.UtcTicks ?? 0);
     }
 
+    /// <summary>
+    /// Checks a LOG line as a knock of this profile's protocol over the counter window (tag first):
+    /// v1 reads ID, SEQ, ACK and WINDOW of an IPv4 SYN; v2 reads ID or FLOWLBL, SEQ and TSVAL.
+    /// False for anything that is not an authentic, unused knock of this profile.
+    /// </summary>
+    public bool TryOpen(in KnockLine knock, int window, out ulong matchedCounter, out ushort port)
+    {
+        if (_v1 is not null)
+        {
+            var fields = new KnockFields((ushort)knock.Carrier, knock.Sequence, knock.Acknowledgment, knock.Window);
+            return _v1.TryOpen(fields, NextCounter, window, knock.DestinationPort, knock.Source, out matchedCounter, out port)
+                && knock.Source.IsIPv4;
+        }
+        matchedCounter = 0;
+        port = 0;
+        var cipher = knock.Source.IsIPv4 ? _v2IPv4! : _v2IPv6!;
+        return knock.HasTimestamp
+            && cipher.TryOpen(new KnockFieldsV2(knock.Carrier, knock.Sequence, knock.Timestamp), NextCounter, window, knock.DestinationPort, knock.Source, out matchedCounter, out port);
+    }
+
     /// <summary>The knock that used <paramref name="matchedCounter"/> is spent: the window moves past it.</summary>
     public void MarkUsed(ulong matchedCounter) => NextCounter = Math.Max(NextCounter, checked(matchedCounter + 1));
 
     public void Dispose()
     {
-        Cipher.Dispose();
+        _v1?.Dispose();
+        _v2IPv4?.Dispose();
+        _v2IPv6?.Dispose();
         Profile.Dispose();
     }
 }

@@ -27,7 +27,7 @@ internal enum LogLineRejection
     /// <summary>SYN comes with ACK, RST, FIN, PSH or URG: not a bare connection attempt.</summary>
     UnexpectedFlag,
 
-    /// <summary>A required field (PROTO, SRC, DPT, ID, SEQ, ACK, WINDOW) is absent outside brackets.</summary>
+    /// <summary>A required field (PROTO, SRC, SPT, DPT, ID or FLOWLBL as SRC's family has it, SEQ, ACK, WINDOW) is absent outside brackets.</summary>
     MissingField,
 
     /// <summary>A required field or a TCP flag occurs twice outside brackets.</summary>
@@ -38,6 +38,9 @@ internal enum LogLineRejection
 
     /// <summary>A number is decimal but outside its field's range (e.g. DPT=0, WINDOW=65536).</summary>
     OutOfRange,
+
+    /// <summary>The TCP options (OPT after URGP=) are not well-formed hex, or an option runs past the end, or the timestamp option is malformed or twice.</summary>
+    BadOptions,
 
     /// <summary>SRC= is not an address as the kernel prints it (see <see cref="HostAddress.TryParseKernel"/>).</summary>
     BadAddress,

@@ -7,11 +7,11 @@ namespace KnockKnock.Tests.Client;
 /// <summary>Client profile directories for tests, made with the Crypto library's own writer.</summary>
 internal static class ClientProfile
 {
-    /// <summary>Makes <c>PARENT/NAME/</c> and returns its path.</summary>
-    public static string Create(string parent, string name, ushort knockPort, bool bindSource = false)
+    /// <summary>Makes <c>PARENT/NAME/</c> and returns its path; protocol 1 unless asked (most client tests read v1's four fields).</summary>
+    public static string Create(string parent, string name, ushort knockPort, bool bindSource = false, int protocol = 1)
     {
         var directory = Path.Combine(parent, name);
-        Profile.Create(directory, knockPort, PortSet.All, bindSource);
+        Profile.Create(directory, knockPort, PortSet.All, bindSource, protocol);
         return directory;
     }
 

@@ -30,7 +30,8 @@ public sealed partial class CommandLineTests
     [TestCase("-p ssh 192.0.2.1", TestName = "Port name")]
     [TestCase("-p 22 192.0.2.1 extra", TestName = "Two hosts")]
     [TestCase("-p 22 --frobnicate 192.0.2.1", TestName = "Unknown option")]
-    [TestCase("-p 22 --source-ip 2001:db8::1 192.0.2.1", TestName = "IPv6 source")]
+    [TestCase("-p 22 --source-ip 224.0.0.1 192.0.2.1", TestName = "Multicast source")]
+    [TestCase("-p 22 -4 -6 192.0.2.1", TestName = "Both families")]
     [TestCase("-p 22 --source-ip not-an-address 192.0.2.1", TestName = "Bad source")]
     public void Usage_errors_print_one_line_and_exit_2_without_help(string commandLine)
     {
@@ -137,31 +138,56 @@ public sealed partial class CommandLineTests
     }
 }
 
-/// <summary>The values the client prints with <c>-v</c>: <c>ID= SEQ= ACK= WINDOW=</c> and <c>SRC= SPT= COUNTER=</c>.</summary>
-internal sealed partial record Knock(KnockFields Fields, string Source, ushort SourcePort, ulong Counter)
+/// <summary>
+/// The values the client prints with <c>-v</c>: the fields (<c>ID= SEQ= ACK= WINDOW=</c> for v1;
+/// <c>ID=</c> or <c>FLOWLBL=</c>, <c>SEQ= TSVAL=</c> for v2) and <c>SRC= DST= SPT= COUNTER=</c>.
+/// </summary>
+internal sealed partial record Knock(string FieldsLine, string Source, string Destination, ushort SourcePort, ulong Counter)
 {
+    /// <summary>The v1 fields; fails for a v2 knock.</summary>
+    public KnockFields Fields
+    {
+        get
+        {
+            var match = FieldsV1().Match(FieldsLine);
+            return match.Success
+                ? new KnockFields(ushort.Parse(match.Groups[1].Value), uint.Parse(match.Groups[2].Value), uint.Parse(match.Groups[3].Value), ushort.Parse(match.Groups[4].Value))
+                : throw new AssertionException($"not a v1 knock: {FieldsLine}");
+        }
+    }
+
+    /// <summary>The v2 fields; fails for a v1 knock.</summary>
+    public KnockFieldsV2 FieldsV2
+    {
+        get
+        {
+            var match = FieldsV2Line().Match(FieldsLine);
+            return match.Success
+                ? new KnockFieldsV2(uint.Parse(match.Groups[2].Value), uint.Parse(match.Groups[3].Value), uint.Parse(match.Groups[4].Value))
+                : throw new AssertionException($"not a v2 knock: {FieldsLine}");
+        }
+    }
+
     public static Knock Parse(string output)
     {
-        var fields = FieldsLine().Match(output);
+        var fields = AnyFieldsLine().Match(output);
         var detail = DetailLine().Match(output);
         if (!fields.Success || !detail.Success)
         {
             throw new FormatException($"no -v lines in: {output}");
         }
-        return new Knock(
-            new KnockFields(
-                ushort.Parse(fields.Groups[1].Value),
-                uint.Parse(fields.Groups[2].Value),
-                uint.Parse(fields.Groups[3].Value),
-                ushort.Parse(fields.Groups[4].Value)),
-            detail.Groups[1].Value,
-            ushort.Parse(detail.Groups[2].Value),
-            ulong.Parse(detail.Groups[3].Value));
+        return new Knock(fields.Value, detail.Groups[1].Value, detail.Groups[2].Value, ushort.Parse(detail.Groups[3].Value), ulong.Parse(detail.Groups[4].Value));
     }
 
-    [GeneratedRegex(@"^ID=(\d+) SEQ=(\d+) ACK=(\d+) WINDOW=(\d+)$", RegexOptions.Multiline)]
-    private static partial Regex FieldsLine();
+    [GeneratedRegex(@"^ID=(\d+) SEQ=(\d+) ACK=(\d+) WINDOW=(\d+)$")]
+    private static partial Regex FieldsV1();
 
-    [GeneratedRegex(@"^SRC=([\d.]+) SPT=(\d+) COUNTER=(\d+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(ID|FLOWLBL)=(\d+) SEQ=(\d+) TSVAL=(\d+)$")]
+    private static partial Regex FieldsV2Line();
+
+    [GeneratedRegex(@"^(ID|FLOWLBL)=\d+ SEQ=\d+ (ACK=\d+ WINDOW|TSVAL)=\d+$", RegexOptions.Multiline)]
+    private static partial Regex AnyFieldsLine();
+
+    [GeneratedRegex(@"^SRC=([\da-f.:]+) DST=([\da-f.:]+) SPT=(\d+) COUNTER=(\d+)$", RegexOptions.Multiline)]
     private static partial Regex DetailLine();
 }

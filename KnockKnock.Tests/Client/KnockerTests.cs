@@ -19,7 +19,8 @@ public sealed class KnockerTests
         ulong next = 10;
         var (counter, fields) = Knocker.ReserveAndSeal(
             () => { reserved.Add(next); return next++; },
-            c => new KnockFields(c is 10 or 11 ? (ushort)0 : (ushort)c, 1, 2, 3));
+            c => new KnockFields(c is 10 or 11 ? (ushort)0 : (ushort)c, 1, 2, 3),
+            f => f.Id != 0);
 
         Assert.That(counter, Is.EqualTo(12));
         Assert.That(fields.Id, Is.EqualTo(12));
@@ -44,7 +45,7 @@ public sealed class KnockerTests
         Assert.That(found, Is.True, "no counter sealing to ID 0 was found");
 
         var next = zero;
-        var (counter, fields) = Knocker.ReserveAndSeal(() => next++, c => cipher.Seal(c, KnockPort, Port, default));
+        var (counter, fields) = Knocker.ReserveAndSeal(() => next++, c => cipher.Seal(c, KnockPort, Port, default), f => f.Id != 0);
 
         Assert.That(counter, Is.EqualTo(zero + 1));
         Assert.That(fields.Id, Is.Not.Zero);

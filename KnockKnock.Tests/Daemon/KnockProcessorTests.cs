@@ -48,8 +48,10 @@ public sealed class KnockProcessorTests
     public void SetUp()
     {
         _dir = new TempDirectory();
-        Profile.Create(_dir.Combine("profiles", "alice"), 7000, PortSet.Parse("22,2222"), bindSource: false);
-        Profile.Create(_dir.Combine("profiles", "bob"), 7001, PortSet.All, bindSource: true);
+        Profile.Create(_dir.Combine("profiles", "alice"), 7000, PortSet.Parse("22,2222"), bindSource: false, protocol: 1);
+        Profile.Create(_dir.Combine("profiles", "bob"), 7001, PortSet.All, bindSource: true, protocol: 1);
+        Profile.Create(_dir.Combine("profiles", "carol"), 7002, PortSet.Parse("22"), bindSource: false, protocol: 2);
+        Profile.Create(_dir.Combine("profiles", "dave"), 7003, PortSet.All, bindSource: true, protocol: 2);
         _index = LoadIndex();
         _opener = new RecordingOpener();
         _log = new StringWriter();
@@ -76,6 +78,82 @@ public sealed class KnockProcessorTests
     }
 
     private void Feed(string line) => _processor.Process(Encoding.ASCII.GetBytes(line));
+
+    private static readonly HostAddress ClientAddress6 = Addresses.Of("2001:db8:5::1");
+    private const string Client6 = "2001:0db8:0005:0000:0000:0000:0000:0001";
+
+    /// <summary>A v2 knock of a profile as the kernel LOGs it: over IPv4 (ID) or IPv6 (FLOWLBL), TSval in the options.</summary>
+    private string LineV2(string profile, ulong counter, ushort port, bool ipv6 = false, HostAddress? sealedFor = null, string? source = null, string spt = "40002",
+        Func<KnockFieldsV2, KnockFieldsV2>? change = null)
+    {
+        using var p = Profile.Load(_dir.Combine("profiles", profile));
+        using var cipher = p.CreateCipherV2(ipv6 ? KnockFamily.IPv6 : KnockFamily.IPv4);
+        var f = cipher.Seal(counter, p.KnockPort, port, sealedFor ?? (ipv6 ? ClientAddress6 : ClientAddress));
+        f = change?.Invoke(f) ?? f;
+        return ipv6
+            ? KernelLines.Tcp6(src: source ?? Client6, dpt: p.KnockPort.ToString(), flow: f.Carrier.ToString(), seq: f.Sequence.ToString(), tail: KernelLines.Options(f.Timestamp), spt: spt)
+            : KernelLines.Tcp(src: source ?? Client, dpt: p.KnockPort.ToString(), id: f.Carrier.ToString(), seq: f.Sequence.ToString(), ack: "0", window: "64240", tail: KernelLines.Options(f.Timestamp), spt: spt);
+    }
+
+    [TestCase(false, TestName = "A v2 knock over IPv4 opens its port for its source")]
+    [TestCase(true, TestName = "A v2 knock over IPv6 opens its port for its source")]
+    public void A_v2_knock_opens(bool ipv6)
+    {
+        Feed(LineV2("carol", 0, 22, ipv6));
+        Assert.That(_opener.Openings, Is.EqualTo(new[] { ("carol", 0UL, ipv6 ? ClientAddress6 : ClientAddress, (ushort)22, 15) }));
+    }
+
+    [TestCase(false, TestName = "A bound v2 knock over IPv4 opens only from the address it was sealed for")]
+    [TestCase(true, TestName = "A bound v2 knock over IPv6 opens only from the address it was sealed for")]
+    public void A_bound_v2_knock_opens_only_from_its_source(bool ipv6)
+    {
+        var other = ipv6 ? "2001:0db8:0005:0000:0000:0000:0000:0009" : "198.18.9.9";
+        Feed(LineV2("dave", 0, 22, ipv6, source: other));
+        Assert.That(_opener.Openings, Is.Empty);
+        Feed(LineV2("dave", 0, 22, ipv6));
+        Assert.That(_opener.Openings, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void A_v2_knock_whose_timestamp_option_is_gone_opens_nothing()
+    {
+        var line = LineV2("carol", 0, 22);
+        Feed(line[..line.IndexOf("OPT (", StringComparison.Ordinal)]);
+        Assert.That(_opener.Openings, Is.Empty);
+        Assert.That(_processor.Statistics.Total(KnockRejection.BadTag), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void A_v1_knock_to_a_v2_profile_and_a_v2_knock_to_a_v1_profile_open_nothing()
+    {
+        Feed(Line(Seal("alice", 0, 22), 7002));
+        Feed(LineV2("carol", 0, 22).Replace("DPT=7002 ", "DPT=7000 ", StringComparison.Ordinal));
+        Assert.That(_opener.Openings, Is.Empty);
+        Assert.That(_processor.Statistics.Total(KnockRejection.BadTag), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Retransmissions_of_a_used_v2_knock_are_counted_as_such_not_as_attacks_or_knocks()
+    {
+        var line = LineV2("carol", 0, 22);
+        Feed(line);
+        // What Linux retransmits: the same ports and sequence number, the IP ID + 1, TSval 1 s later.
+        Feed(LineV2("carol", 0, 22, change: f => f with { Carrier = (f.Carrier + 1) & 0xFFFF, Timestamp = unchecked(f.Timestamp + 1000) }));
+        Feed(line);
+        Assert.That(_opener.Openings, Has.Count.EqualTo(1));
+        Assert.That(_processor.Statistics.Retransmissions, Is.EqualTo(2), "the changed copy and the exact copy both repeat the used knock");
+        Assert.That(_processor.Statistics.Rejected, Is.Zero);
+    }
+
+    [Test]
+    public void A_SYN_that_only_shares_the_sequence_number_with_a_used_knock_is_no_retransmission()
+    {
+        Feed(LineV2("carol", 0, 22));
+        Feed(LineV2("carol", 0, 22, spt: "40004"));
+        Feed(LineV2("carol", 0, 22, source: "198.18.1.3"));
+        Assert.That(_processor.Statistics.Retransmissions, Is.Zero);
+        Assert.That(_processor.Statistics.Total(KnockRejection.BadTag), Is.EqualTo(2));
+    }
 
     [Test]
     public void A_valid_knock_asks_the_worker_to_open_its_port_for_its_source_with_its_profile_and_counter()

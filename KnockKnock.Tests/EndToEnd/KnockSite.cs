@@ -33,7 +33,8 @@ internal sealed class KnockSite : IDisposable
     private readonly List<IDisposable> _cleanup = [];
     private readonly Dictionary<string, ushort> _knockPorts = [];
 
-    public KnockSite(string backend, int delaySeconds = 3, (string Name, string Allow)[]? profiles = null, int[]? services = null)
+    /// <param name="protocol">The profiles' knock protocol: 1 unless asked (the tests that predate v2 resend v1 fields with hping3).</param>
+    public KnockSite(string backend, int delaySeconds = 3, (string Name, string Allow)[]? profiles = null, int[]? services = null, int protocol = 1, bool bindSource = false)
     {
         Root.Require();
         Firewall = FirewallBackends.Find(backend) ?? throw new ArgumentException("nft or iptables", nameof(backend));
@@ -61,7 +62,7 @@ internal sealed class KnockSite : IDisposable
             {
                 var knockPort = (ushort)next++;
                 var directory = Path.Combine(ConfigDirectory, "profiles", name);
-                Profile.Create(directory, knockPort, PortSet.Parse(allow), bindSource: false);
+                Profile.Create(directory, knockPort, PortSet.Parse(allow), bindSource, protocol);
                 Command.Check("cp", "-a", directory, Path.Combine(ClientDirectory, name));
                 _knockPorts[name] = knockPort;
             }
@@ -123,10 +124,15 @@ internal sealed class KnockSite : IDisposable
         return daemon;
     }
 
-    /// <summary>Runs the real client in the client namespace with -v (and --dry-run if asked); asserts exit 0.</summary>
-    public SentKnock ClientKnock(int port, string profile = "alpha", bool dryRun = false)
+    /// <summary>
+    /// Runs the real client in the client namespace with -v (and --dry-run if asked) against the
+    /// server's IPv4 address, or its IPv6 one; asserts exit 0. Without decoy retransmissions unless
+    /// asked (they would outlive the test).
+    /// </summary>
+    public SentKnock ClientKnock(int port, string profile = "alpha", bool dryRun = false, bool ipv6 = false, bool retransmit = false)
     {
-        string[] args = ["-p", port.ToString(CultureInfo.InvariantCulture), Net.ServerAddress, "--profile-dir", Path.Combine(ClientDirectory, profile), "-v"];
+        string[] args = ["-p", port.ToString(CultureInfo.InvariantCulture), ipv6 ? Net.ServerAddress6 : Net.ServerAddress, "--profile-dir", Path.Combine(ClientDirectory, profile), "-v"];
+        args = retransmit ? args : [.. args, "--no-retransmit"];
         var started = Stopwatch.GetTimestamp();
         var result = Net.Client.Run(Binaries.Client, dryRun ? [.. args, "--dry-run"] : args);
         var finished = Stopwatch.GetTimestamp();
@@ -147,6 +153,29 @@ internal sealed class KnockSite : IDisposable
         Assert.That(result.StdErr, Does.Not.Contain("rror"), result.ToString());
     }
 
+    /// <summary>Waits until the daemon's status file (written every 2 s) satisfies <paramref name="condition"/>; returns that status.</summary>
+    public KnockKnock.Daemon.Host.DaemonStatus WaitForStatus(Func<KnockKnock.Daemon.Host.DaemonStatus, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)((timeout ?? TimeSpan.FromSeconds(15)).TotalSeconds * Stopwatch.Frequency);
+        var last = "(no status file)";
+        while (true)
+        {
+            if (File.Exists(StatusFile))
+            {
+                last = File.ReadAllText(StatusFile);
+                if (KnockKnock.Daemon.Host.DaemonStatus.TryParse(last, out var status) && condition(status))
+                {
+                    return status;
+                }
+            }
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new AssertionException($"the daemon's status never showed {what}; last:\n{last}");
+            }
+            Thread.Sleep(200);
+        }
+    }
+
     /// <summary>The firewall's current openings: nft set elements, or the iptables opening rules of the KNOCKKNOCK chain.</summary>
     public IReadOnlyList<string> Openings()
     {
@@ -162,15 +191,24 @@ internal sealed class KnockSite : IDisposable
         return chain.ExitCode != 0 ? [] : chain.StdOut.Split('\n').Where(l => l.Contains("-j CONNMARK", StringComparison.Ordinal)).ToList();
     }
 
-    /// <summary>True when a connection from the client namespace to <paramref name="port"/> completes (it is closed at once).</summary>
-    public bool CanConnect(int port = Service, TimeSpan? timeout = null) => NamespaceSockets.CanConnect(Net.Client, Net.ServerAddress, port, timeout);
+    /// <summary>True when a connection from the client namespace to <paramref name="port"/> (of the server's IPv4 or IPv6 address) completes (it is closed at once).</summary>
+    public bool CanConnect(int port = Service, TimeSpan? timeout = null, bool ipv6 = false)
+        => NamespaceSockets.CanConnect(Net.Client, ipv6 ? Net.ServerAddress6 : Net.ServerAddress, port, timeout);
 
     public bool TryConnect(out Socket? connection, int port = Service, TimeSpan? timeout = null)
         => NamespaceSockets.TryConnect(Net.Client, Net.ServerAddress, port, out connection, timeout);
 
-    /// <summary>Whether a kernel LOG line is one of this site's knocks (prefix, our server as DST).</summary>
+    /// <summary>Whether a kernel LOG line is one of this site's knocks (prefix, our server as DST, either family).</summary>
     public bool IsOurLogLine(string line)
-        => line.StartsWith(Prefix, StringComparison.Ordinal) && line.Contains($" DST={Net.ServerAddress} ", StringComparison.Ordinal);
+        => line.StartsWith(Prefix, StringComparison.Ordinal)
+            && (line.Contains($" DST={Net.ServerAddress} ", StringComparison.Ordinal) || line.Contains($" DST={KernelText(Net.ServerAddress6)} ", StringComparison.Ordinal));
+
+    /// <summary>An IPv6 address as the kernel's LOG prints it (%pI6: eight groups of four lower-case hex digits).</summary>
+    public static string KernelText(string ipv6)
+    {
+        var bytes = System.Net.IPAddress.Parse(ipv6).GetAddressBytes();
+        return string.Join(':', Enumerable.Range(0, 8).Select(g => Convert.ToHexStringLower(bytes, 2 * g, 2)));
+    }
 
     /// <summary>Waits for the kernel LOG line of a SYN from <paramref name="source"/>:<paramref name="sourcePort"/> to <paramref name="knockPort"/>.</summary>
     public static string WaitForLogLine(KernelLogTail kernelLog, string source, ushort sourcePort, ushort knockPort)
@@ -217,15 +255,26 @@ internal sealed class KnockSite : IDisposable
             Net.Server.Exec("nft", "-f", file);
             return;
         }
-        // The same shape for iptables: policy drop, loopback and established traffic accepted, knock
-        // SYNs LOGged (no rate limit) and dropped by the policy. The worker adds its KNOCKKNOCK chain.
-        Net.Server.Exec("iptables", "-w", "-P", "INPUT", "DROP");
-        Net.Server.Exec("iptables", "-w", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
-        Net.Server.Exec("iptables", "-w", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
-        foreach (var port in ports)
+        // The same shape for iptables and ip6tables: policy drop, loopback and established traffic
+        // accepted (and IPv6 neighbour discovery), knock SYNs LOGged with their sequence number and
+        // options (no rate limit) and dropped by the policy. The worker adds its KNOCKKNOCK chains.
+        foreach (var tool in new[] { "iptables", "ip6tables" })
         {
-            Net.Server.Exec("iptables", "-w", "-A", "INPUT", "-p", "tcp", "--dport", Text(port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN",
-                "-j", "LOG", "--log-prefix", Prefix, "--log-tcp-sequence");
+            Net.Server.Exec(tool, "-w", "-P", "INPUT", "DROP");
+            Net.Server.Exec(tool, "-w", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
+            Net.Server.Exec(tool, "-w", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
+            if (tool == "ip6tables")
+            {
+                foreach (var type in new[] { "neighbour-solicitation", "neighbour-advertisement" })
+                {
+                    Net.Server.Exec(tool, "-w", "-A", "INPUT", "-p", "ipv6-icmp", "--icmpv6-type", type, "-j", "ACCEPT");
+                }
+            }
+            foreach (var port in ports)
+            {
+                Net.Server.Exec(tool, "-w", "-A", "INPUT", "-p", "tcp", "--dport", Text(port), "--tcp-flags", "FIN,SYN,RST,ACK", "SYN",
+                    "-j", "LOG", "--log-prefix", Prefix, "--log-tcp-sequence", "--log-tcp-options");
+            }
         }
     }
 

@@ -63,6 +63,16 @@ public sealed class CheckCommandTests
     }
 
     [Test]
+    public void It_warns_about_protocol_1_profiles_and_names_them()
+    {
+        LoadRules();
+        Assert.That(Check().StdOut, Does.Not.Contain("protocol = 1"), "alice speaks protocol 2, genprofile's default");
+        Profile.Create(_dir.Combine("profiles", "old"), 7003, PortSet.Parse("22"), bindSource: false, protocol: 1);
+        var result = Check();
+        Assert.That(result.StdOut, Does.Contain("warning: profiles with protocol = 1 knock over IPv4 only, with a SYN that is easy to tell from a real one: old (make new ones"));
+    }
+
+    [Test]
     public void It_finds_a_group_readable_key()
     {
         LoadRules();

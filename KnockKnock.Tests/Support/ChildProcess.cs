@@ -49,8 +49,31 @@ internal static class ChildProcess
             Thread.Sleep(Timeout.Infinite);
             return 0;
         }
-        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG... | swap-loop DIR NAME LINK TARGET SECONDS | hold-lock PATH");
+        if (args is ["send-raw", .. var packets])
+        {
+            return SendRaw(packets);
+        }
+        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG... | swap-loop DIR NAME LINK TARGET SECONDS | hold-lock PATH | send-raw HEX...");
         return 2;
+    }
+
+    /// <summary>
+    /// Sends complete IPv4 or IPv6 packets (hex) as they are, through IPPROTO_RAW sockets, in the
+    /// network namespace this process runs in (`ip netns exec`): how a test puts a hand-made SYN on
+    /// a test link. Run by root only.
+    /// </summary>
+    private static int SendRaw(string[] packets)
+    {
+        using var v4 = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Raw, System.Net.Sockets.ProtocolType.Raw);
+        using var v6 = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Raw, System.Net.Sockets.ProtocolType.Raw);
+        foreach (var hex in packets)
+        {
+            var packet = Convert.FromHexString(hex);
+            var ipv4 = packet[0] >> 4 == 4;
+            var destination = new System.Net.IPAddress(ipv4 ? packet.AsSpan(16, 4) : packet.AsSpan(24, 16));
+            (ipv4 ? v4 : v6).SendTo(packet, new System.Net.IPEndPoint(destination, 0));
+        }
+        return 0;
     }
 
     /// <summary>
@@ -98,9 +121,10 @@ internal static class ChildProcess
     private static extern int FcntlLock(int fd, int command, ref Tmds.Linux.flock lockData);
 
     /// <summary>Starts this test assembly as a child process with the given arguments.</summary>
-    public static Process Start(params string[] args)
-    {
-        var assembly = typeof(ChildProcess).Assembly.Location;
-        return Command.Start(Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal) ? Environment.ProcessPath : "dotnet", [assembly, .. args]);
-    }
+    public static Process Start(params string[] args) => Command.Start(DotnetHost, [typeof(ChildProcess).Assembly.Location, .. args]);
+
+    /// <summary>Runs this test assembly in a network namespace with the given arguments, to its end.</summary>
+    public static CommandResult RunIn(NetworkNamespace ns, params string[] args) => ns.Run(DotnetHost, [typeof(ChildProcess).Assembly.Location, .. args]);
+
+    private static string DotnetHost => Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal) ? Environment.ProcessPath : "dotnet";
 }

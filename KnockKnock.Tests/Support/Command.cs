@@ -6,6 +6,9 @@ namespace KnockKnock.Tests.Support;
 internal sealed record CommandResult(int ExitCode, string StdOut, string StdErr)
 {
     public override string ToString() => $"exit {ExitCode}\nstdout: {StdOut}\nstderr: {StdErr}";
+
+    /// <summary>This result, or an exception saying how the command failed.</summary>
+    public CommandResult Check() => ExitCode == 0 ? this : throw new InvalidOperationException($"command failed: {this}");
 }
 
 /// <summary>Runs child processes with an argv (never a shell) and a time limit.</summary>

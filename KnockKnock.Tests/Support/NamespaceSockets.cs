@@ -10,7 +10,7 @@ namespace KnockKnock.Tests.Support;
 /// </summary>
 internal static class NamespaceSockets
 {
-    /// <summary>A TCP socket created inside <paramref name="ns"/>.</summary>
+    /// <summary>A TCP socket created inside <paramref name="ns"/>, dual-stack (IPv6 with IPv4-mapped addresses: it connects and listens over both families).</summary>
     public static Socket SocketIn(NetworkNamespace ns)
     {
         Socket? socket = null;
@@ -24,7 +24,7 @@ internal static class NamespaceSockets
                 {
                     throw new IOException($"setns {ns.Name} failed, errno {LibC.errno}");
                 }
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
             }
             catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
             {
@@ -36,11 +36,11 @@ internal static class NamespaceSockets
         return socket ?? throw new InvalidOperationException("could not create a socket in " + ns.Name, failure);
     }
 
-    /// <summary>An echo server on every address of <paramref name="ns"/>; dispose the returned socket to stop it.</summary>
+    /// <summary>An echo server on every address of <paramref name="ns"/>, both families; dispose the returned socket to stop it.</summary>
     public static Socket ListenEcho(NetworkNamespace ns, int port)
     {
         var listener = SocketIn(ns);
-        listener.Bind(new IPEndPoint(IPAddress.Any, port));
+        listener.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
         listener.Listen(64);
         _ = Task.Run(async () =>
         {

@@ -38,8 +38,10 @@ internal sealed class NetworkNamespace : IDisposable
 }
 
 /// <summary>
-/// Two (or more) namespaces joined by veth pairs, no default route anywhere. Addresses come from
-/// 198.18.0.0/15 (reserved for network benchmarking); traffic cannot leave the namespaces.
+/// Two (or more) namespaces joined by veth pairs, no default route anywhere. Each link has both
+/// families: IPv4 from 198.18.0.0/15 (reserved for network benchmarking) and IPv6 from 2001:db8::/32
+/// (documentation), without duplicate address detection so they work at once; traffic cannot leave
+/// the namespaces.
 /// </summary>
 internal sealed class TestNetwork : IDisposable
 {
@@ -51,13 +53,22 @@ internal sealed class TestNetwork : IDisposable
     public string ServerAddress { get; }
     public string ClientAddress { get; }
 
+    /// <summary>The server's end of the client link (a veth, Ethernet framing): where a capture sees the client's packets.</summary>
+    public string ServerInterface { get; }
+
+    /// <summary>The server's IPv6 address on the client link (canonical text, as nft and the client print it).</summary>
+    public string ServerAddress6 { get; }
+
+    /// <summary>The client's IPv6 address on the server link.</summary>
+    public string ClientAddress6 { get; }
+
     public TestNetwork()
     {
         try
         {
             Server = Add("srv");
             Client = Add("cli");
-            (ServerAddress, ClientAddress) = Link(Server, Client);
+            (ServerAddress, ClientAddress, ServerAddress6, ClientAddress6, ServerInterface) = Link(Server, Client);
         }
         catch
         {
@@ -66,12 +77,19 @@ internal sealed class TestNetwork : IDisposable
         }
     }
 
-    /// <summary>Adds a third host linked to the server (its own veth pair and subnet); returns its address.</summary>
+    /// <summary>Adds a third host linked to the server (its own veth pair and subnets); returns its IPv4 addresses.</summary>
     public (NetworkNamespace Host, string Address, string ServerSideAddress) AddPeer(string role)
     {
+        var (host, address, serverSide, _, _) = AddDualStackPeer(role);
+        return (host, address, serverSide);
+    }
+
+    /// <summary>Adds a third host linked to the server; returns its addresses and the server's on that link, both families.</summary>
+    public (NetworkNamespace Host, string Address, string ServerSideAddress, string Address6, string ServerSideAddress6) AddDualStackPeer(string role)
+    {
         var host = Add(role);
-        var (serverSide, hostSide) = Link(Server, host);
-        return (host, hostSide, serverSide);
+        var (serverSide, hostSide, serverSide6, hostSide6, _) = Link(Server, host);
+        return (host, hostSide, serverSide, hostSide6, serverSide6);
     }
 
     private NetworkNamespace Add(string role)
@@ -81,19 +99,23 @@ internal sealed class TestNetwork : IDisposable
         return ns;
     }
 
-    private static (string A, string B) Link(NetworkNamespace a, NetworkNamespace b)
+    private static (string A, string B, string A6, string B6, string InterfaceA) Link(NetworkNamespace a, NetworkNamespace b)
     {
         var subnet = Interlocked.Increment(ref s_subnet) % 250;
         var vethA = $"kv{Environment.ProcessId % 100000}a{subnet}";
         var vethB = $"kv{Environment.ProcessId % 100000}b{subnet}";
         var addressA = $"198.18.{subnet}.1";
         var addressB = $"198.18.{subnet}.2";
+        var addressA6 = $"2001:db8:{subnet + 1:x}::1"; // + 1: never the group 0, which RFC 5952 text would drop
+        var addressB6 = $"2001:db8:{subnet + 1:x}::2";
         Command.Check("ip", "link", "add", vethA, "netns", a.Name, "type", "veth", "peer", "name", vethB, "netns", b.Name);
         a.Exec("ip", "addr", "add", addressA + "/24", "dev", vethA);
         b.Exec("ip", "addr", "add", addressB + "/24", "dev", vethB);
+        a.Exec("ip", "-6", "addr", "add", addressA6 + "/64", "dev", vethA, "nodad");
+        b.Exec("ip", "-6", "addr", "add", addressB6 + "/64", "dev", vethB, "nodad");
         a.Exec("ip", "link", "set", vethA, "up");
         b.Exec("ip", "link", "set", vethB, "up");
-        return (addressA, addressB);
+        return (addressA, addressB, addressA6, addressB6, vethA);
     }
 
     public void Dispose()

@@ -1,0 +1,160 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace KnockKnock.Crypto.Protocol;
+
+/// <summary>
+/// The AES-256 work of both protocol versions (docs/PROTOCOL.md): the keystream block
+/// AES(K_enc, c | kp | 0) and its decryption of a matched knock, the MAC blocks
+/// c | kp | ciphertext | last4 of a whole counter window in one ECB call (optionally XORed with a
+/// chaining block, for version 2's bound IPv6 CBC-MAC), and the constant-time search of that window
+/// for a received tag. AES-NI through the BCL (OpenSSL); the buffers are allocated once, so opening
+/// allocates nothing. Not thread-safe: one instance per cipher.
+/// </summary>
+internal sealed class KnockAes : IDisposable
+{
+    public const int BlockSize = 16;
+
+    private readonly Aes _encryptionAes;
+    private readonly Aes _macAes;
+    private readonly ICryptoTransform _keystream;
+    private readonly ICryptoTransform _mac;
+    private readonly byte[] _blocks = new byte[KnockCipher.MaxWindow * BlockSize];
+    private readonly byte[] _outputs = new byte[KnockCipher.MaxWindow * BlockSize];
+    private bool _disposed;
+
+    /// <summary>Keys the two AES instances from 64 bytes: K_enc, then K_mac; the caller zeroes its copy.</summary>
+    public KnockAes(ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> macKey)
+    {
+        _encryptionAes = Create(encryptionKey);
+        _macAes = Create(macKey);
+        _keystream = _encryptionAes.CreateEncryptor();
+        _mac = _macAes.CreateEncryptor();
+    }
+
+    /// <summary>
+    /// How many counters of a window starting at <paramref name="firstCounter"/> exist: counters never
+    /// wrap, so near 2^64 the window simply shrinks (to 0 at the last value).
+    /// </summary>
+    public static int Candidates(ulong firstCounter, int window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(window, KnockCipher.MaxWindow);
+        var room = ulong.MaxValue - firstCounter;
+        return room < (ulong)window ? (int)room : window;
+    }
+
+    /// <summary>An IPv4 address as the MAC block's last 4 bytes take it (big-endian).</summary>
+    public static uint IPv4Word(HostAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        address.WriteBytes(bytes);
+        return BinaryPrimitives.ReadUInt32BigEndian(bytes);
+    }
+
+    /// <summary>The first two bytes of AES(K_enc, c:8 | kp:2 | 0:6).</summary>
+    public ushort Keystream(ulong counter, ushort knockPort)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var block = _blocks.AsSpan(0, BlockSize);
+        block.Clear();
+        BinaryPrimitives.WriteUInt64BigEndian(block, counter);
+        BinaryPrimitives.WriteUInt16BigEndian(block[8..], knockPort);
+        _keystream.TransformBlock(_blocks, 0, BlockSize, _outputs, 0);
+        return BinaryPrimitives.ReadUInt16BigEndian(_outputs);
+    }
+
+    /// <summary>AES(K_mac, block) of one block: version 2's first CBC-MAC step over the IPv6 source.</summary>
+    public void MacBlock(ReadOnlySpan<byte> block, Span<byte> output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        block.CopyTo(_blocks);
+        _mac.TransformBlock(_blocks, 0, BlockSize, _outputs, 0);
+        _outputs.AsSpan(0, BlockSize).CopyTo(output);
+    }
+
+    /// <summary>
+    /// The MAC outputs for counters firstCounter .. firstCounter+count-1, each over
+    /// c:8 | kp:2 | ciphertext:2 | last4:4 (XORed with <paramref name="chain"/> when it is not empty),
+    /// in one ECB call. Valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<byte> Macs(ulong firstCounter, int count, ushort knockPort, ushort ciphertext, uint last4, scoped ReadOnlySpan<byte> chain)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var blocks = _blocks.AsSpan(0, count * BlockSize);
+        for (var i = 0; i < count; i++)
+        {
+            var block = blocks.Slice(i * BlockSize, BlockSize);
+            BinaryPrimitives.WriteUInt64BigEndian(block, firstCounter + (ulong)i);
+            BinaryPrimitives.WriteUInt16BigEndian(block[8..], knockPort);
+            BinaryPrimitives.WriteUInt16BigEndian(block[10..], ciphertext);
+            BinaryPrimitives.WriteUInt32BigEndian(block[12..], last4);
+            if (!chain.IsEmpty)
+            {
+                for (var j = 0; j < BlockSize; j++)
+                {
+                    block[j] ^= chain[j];
+                }
+            }
+        }
+        _mac.TransformBlock(_blocks, 0, count * BlockSize, _outputs, 0);
+        return _outputs.AsSpan(0, count * BlockSize);
+    }
+
+    /// <summary>
+    /// The index of the first of <paramref name="candidates"/> MAC outputs whose tag equals
+    /// <paramref name="received"/>, or -1. Every candidate is compared, in constant time, whatever matches.
+    /// </summary>
+    public static int FirstMatch(ReadOnlySpan<byte> outputs, int candidates, ReadOnlySpan<byte> received, int tagBits)
+    {
+        var matched = -1;
+        for (var i = 0; i < candidates; i++)
+        {
+            if (KnockTag.Matches(outputs.Slice(i * BlockSize, BlockSize), received, tagBits) && matched < 0)
+            {
+                matched = i;
+            }
+        }
+        return matched;
+    }
+
+    /// <summary>Decrypts the port of a knock whose tag matched counter <paramref name="counter"/>; false for port 0, which sealing never produces.</summary>
+    public bool TryDecrypt(ulong counter, ushort knockPort, ushort ciphertext, out ushort port)
+    {
+        port = (ushort)(ciphertext ^ Keystream(counter, knockPort));
+        return port != 0;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        _keystream.Dispose();
+        _mac.Dispose();
+        _encryptionAes.Dispose();
+        _macAes.Dispose();
+        CryptographicOperations.ZeroMemory(_blocks);
+        CryptographicOperations.ZeroMemory(_outputs);
+    }
+
+    /// <summary>An AES-256 key for single-block (ECB) use: the protocols compute every block themselves.</summary>
+    private static Aes Create(ReadOnlySpan<byte> key)
+    {
+        var aes = Aes.Create();
+        aes.Mode = CipherMode.ECB;
+        aes.Padding = PaddingMode.None;
+        var copy = key.ToArray();
+        try
+        {
+            aes.Key = copy;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(copy);
+        }
+        return aes;
+    }
+}
