@@ -99,7 +99,7 @@ internal sealed class KnockProcessor
         }
         if (!profile.TryOpen(knock, _errorWindow, out var matched, out var port))
         {
-            if (profile.RetransmitsKnocks && _recent.Contains(knock.Source, knock.SourcePort, knock.Sequence))
+            if (profile.RetransmitsKnocks && knock.HasTimestamp && _recent.IsRetransmission(knock.Source, knock.SourcePort, knock.DestinationPort, knock.Sequence, knock.Timestamp))
             {
                 Statistics.CountRetransmission();
                 return;
@@ -110,7 +110,7 @@ internal sealed class KnockProcessor
         var source = knock.Source;
         if (profile.RetransmitsKnocks)
         {
-            _recent.Add(source, knock.SourcePort, knock.Sequence);
+            _recent.Add(source, knock.SourcePort, knock.DestinationPort, knock.Sequence, knock.Timestamp);
         }
         var name = profile.Profile.Name;
         if (!profile.Profile.AllowedPorts.Contains(port) || _profiles.Find(port) is not null)
