@@ -94,7 +94,8 @@ internal static class Program
                 parseResult.GetValue(verbose),
                 parseResult.GetValue(ipv4) ? KnockFamily.IPv4 : parseResult.GetValue(ipv6) ? KnockFamily.IPv6 : null,
                 !parseResult.GetValue(noRetransmit)),
-            output));
+            output,
+            error));
         return CommandRunner.Invoke("knockknock", root, args, output, error);
     }
 
