@@ -17,7 +17,7 @@ namespace KnockKnock.Daemon.Worker;
 /// after, so no later child inherits it. Call <see cref="Start"/> once at start-up, before other
 /// threads start processes, and from a thread that lives as long as the daemon (the main thread):
 /// the worker's PR_SET_PDEATHSIG fires when the thread that started it exits. The worker sets
-/// FD_CLOEXEC on its end at once, so the firewall tools it runs do not inherit it either.
+/// FD_CLOEXEC on its end at once, so the firewall tools it may run do not inherit it either.
 /// </remarks>
 internal sealed class WorkerClient : IDisposable
 {
@@ -136,6 +136,13 @@ internal sealed class WorkerClient : IDisposable
         {
             throw new InvalidOperationException("worker flush failed: " + error);
         }
+    }
+
+    /// <summary>How the firewall under the worker fares (<see cref="WorkerCheck"/>); throws when the worker is gone or answers anything else.</summary>
+    public WorkerCheck Check()
+    {
+        var reply = Exchange(WorkerRequest.Check.Encode());
+        return WorkerCheck.TryParse(reply, out var check) ? check : throw new IOException($"the worker answered '{reply}' to check");
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace KnockKnock.Tests.Support;
 /// </summary>
 internal static class NamespaceSockets
 {
-    /// <summary>A TCP socket created inside <paramref name="ns"/>.</summary>
-    public static Socket SocketIn(NetworkNamespace ns)
+    /// <summary>A TCP socket of <paramref name="family"/> (IPv4 unless said) created inside <paramref name="ns"/>.</summary>
+    public static Socket SocketIn(NetworkNamespace ns, AddressFamily family = AddressFamily.InterNetwork)
     {
         Socket? socket = null;
         Exception? failure = null;
@@ -24,7 +24,7 @@ internal static class NamespaceSockets
                 {
                     throw new IOException($"setns {ns.Name} failed, errno {LibC.errno}");
                 }
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
             }
             catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
             {
@@ -36,11 +36,15 @@ internal static class NamespaceSockets
         return socket ?? throw new InvalidOperationException("could not create a socket in " + ns.Name, failure);
     }
 
-    /// <summary>An echo server on every address of <paramref name="ns"/>; dispose the returned socket to stop it.</summary>
-    public static Socket ListenEcho(NetworkNamespace ns, int port)
+    /// <summary>An echo server on every address of <paramref name="ns"/> (IPv4 unless said); dispose the returned socket to stop it.</summary>
+    public static Socket ListenEcho(NetworkNamespace ns, int port, AddressFamily family = AddressFamily.InterNetwork)
     {
-        var listener = SocketIn(ns);
-        listener.Bind(new IPEndPoint(IPAddress.Any, port));
+        var listener = SocketIn(ns, family);
+        if (family == AddressFamily.InterNetworkV6)
+        {
+            listener.DualMode = false;
+        }
+        listener.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, port));
         listener.Listen(64);
         _ = Task.Run(async () =>
         {
@@ -81,7 +85,7 @@ internal static class NamespaceSockets
     /// <summary>True when the TCP handshake completes within <paramref name="timeout"/> (default 1.5 s; a dropped SYN never does).</summary>
     public static bool TryConnect(NetworkNamespace from, string address, int port, out Socket? connected, TimeSpan? timeout = null)
     {
-        var socket = SocketIn(from);
+        var socket = SocketIn(from, IPAddress.Parse(address).AddressFamily);
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(1.5));
         try
         {

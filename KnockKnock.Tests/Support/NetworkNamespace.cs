@@ -39,7 +39,8 @@ internal sealed class NetworkNamespace : IDisposable
 
 /// <summary>
 /// Two (or more) namespaces joined by veth pairs, no default route anywhere. Addresses come from
-/// 198.18.0.0/15 (reserved for network benchmarking); traffic cannot leave the namespaces.
+/// 198.18.0.0/15 (reserved for network benchmarking) and, on the server-client link, also from
+/// 2001:db8::/32 (documentation); traffic cannot leave the namespaces.
 /// </summary>
 internal sealed class TestNetwork : IDisposable
 {
@@ -51,13 +52,17 @@ internal sealed class TestNetwork : IDisposable
     public string ServerAddress { get; }
     public string ClientAddress { get; }
 
+    /// <summary>The server's and the client's IPv6 addresses on their link (2001:db8:SUBNET::1 and ::2, no duplicate detection, so usable at once).</summary>
+    public string ServerAddress6 { get; }
+    public string ClientAddress6 { get; }
+
     public TestNetwork()
     {
         try
         {
             Server = Add("srv");
             Client = Add("cli");
-            (ServerAddress, ClientAddress) = Link(Server, Client);
+            (ServerAddress, ClientAddress, ServerAddress6, ClientAddress6) = Link(Server, Client);
         }
         catch
         {
@@ -66,12 +71,12 @@ internal sealed class TestNetwork : IDisposable
         }
     }
 
-    /// <summary>Adds a third host linked to the server (its own veth pair and subnet); returns its address.</summary>
-    public (NetworkNamespace Host, string Address, string ServerSideAddress) AddPeer(string role)
+    /// <summary>Adds a third host linked to the server (its own veth pair and subnet); returns its address (IPv4 unless asked for IPv6).</summary>
+    public (NetworkNamespace Host, string Address, string ServerSideAddress) AddPeer(string role, bool ipv6 = false)
     {
         var host = Add(role);
-        var (serverSide, hostSide) = Link(Server, host);
-        return (host, hostSide, serverSide);
+        var (serverSide, hostSide, serverSide6, hostSide6) = Link(Server, host);
+        return ipv6 ? (host, hostSide6, serverSide6) : (host, hostSide, serverSide);
     }
 
     private NetworkNamespace Add(string role)
@@ -81,7 +86,7 @@ internal sealed class TestNetwork : IDisposable
         return ns;
     }
 
-    private static (string A, string B) Link(NetworkNamespace a, NetworkNamespace b)
+    private static (string A, string B, string A6, string B6) Link(NetworkNamespace a, NetworkNamespace b)
     {
         var subnet = Interlocked.Increment(ref s_subnet) % 250;
         var vethA = $"kv{Environment.ProcessId % 100000}a{subnet}";
@@ -91,9 +96,13 @@ internal sealed class TestNetwork : IDisposable
         Command.Check("ip", "link", "add", vethA, "netns", a.Name, "type", "veth", "peer", "name", vethB, "netns", b.Name);
         a.Exec("ip", "addr", "add", addressA + "/24", "dev", vethA);
         b.Exec("ip", "addr", "add", addressB + "/24", "dev", vethB);
+        var addressA6 = $"2001:db8:{subnet}::1";
+        var addressB6 = $"2001:db8:{subnet}::2";
+        a.Exec("ip", "-6", "addr", "add", addressA6 + "/64", "dev", vethA, "nodad");
+        b.Exec("ip", "-6", "addr", "add", addressB6 + "/64", "dev", vethB, "nodad");
         a.Exec("ip", "link", "set", vethA, "up");
         b.Exec("ip", "link", "set", vethB, "up");
-        return (addressA, addressB);
+        return (addressA, addressB, addressA6, addressB6);
     }
 
     public void Dispose()
