@@ -53,7 +53,7 @@ internal sealed partial class DaemonHost
         {
             var (uid, gid) = PrivilegeDrop.Drop(_config.User);
             var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
-            var firewallWatch = new FirewallWatch(worker, () => processor.Statistics.Accepted + processor.Statistics.Rejected, _log, _config.LogPrefix, startedAt);
+            var firewallWatch = new FirewallWatch(worker.Check, () => processor.Statistics.Accepted + processor.Statistics.Rejected, _log, _config.LogPrefix, startedAt);
             var statusGate = new Lock();
             var statusFailing = false;
             void Publish()

@@ -17,7 +17,7 @@ internal sealed class FirewallWatch
 
     public static readonly TimeSpan Silence = TimeSpan.FromMinutes(10);
 
-    private readonly WorkerClient _worker;
+    private readonly Func<WorkerCheck> _check;
     private readonly Func<long> _prefixedLines;
     private readonly DaemonLog _log;
     private readonly string _logPrefix;
@@ -27,10 +27,11 @@ internal sealed class FirewallWatch
     private DateTimeOffset _lastLine;
     private bool _warned;
 
+    /// <param name="check">Asks the worker (<see cref="WorkerClient.Check"/>).</param>
     /// <param name="prefixedLines">How many lines with the LOG prefix the daemon has read so far (accepted and rejected knocks).</param>
-    public FirewallWatch(WorkerClient worker, Func<long> prefixedLines, DaemonLog log, string logPrefix, DateTimeOffset started)
+    public FirewallWatch(Func<WorkerCheck> check, Func<long> prefixedLines, DaemonLog log, string logPrefix, DateTimeOffset started)
     {
-        (_worker, _prefixedLines, _log, _logPrefix) = (worker, prefixedLines, log, logPrefix);
+        (_check, _prefixedLines, _log, _logPrefix) = (check, prefixedLines, log, logPrefix);
         (_lines, _lastLine) = (prefixedLines(), started);
     }
 
@@ -52,7 +53,7 @@ internal sealed class FirewallWatch
         WorkerCheck check;
         try
         {
-            check = _worker.Check();
+            check = _check();
         }
         catch (Exception e) when (e is IOException or TimeoutException)
         {
