@@ -81,7 +81,19 @@ internal sealed partial class DaemonHost
                 }
             }
 
-            processor.Opened += Publish;
+            // After an opening, at most one write per 250 ms: each write makes, fills and renames a
+            // file, which under a burst of knocks cost the daemon more than the knocks themselves;
+            // the timer writes the rest within 2 s. Opened is raised on the knock thread only.
+            var openedPublished = 0L;
+            processor.Opened += () =>
+            {
+                var now = Environment.TickCount64;
+                if (now - openedPublished >= 250)
+                {
+                    openedPublished = now;
+                    Publish();
+                }
+            };
             using var statusTimer = new Timer(_ => Publish(), null, s_statusInterval, s_statusInterval);
             using var firewallTimer = new Timer(_ => firewallWatch.Poll(DateTimeOffset.UtcNow), null, FirewallWatch.Interval, FirewallWatch.Interval);
             var signals = HandleSignals(stop, worker, processor, Publish);
