@@ -196,6 +196,15 @@ class Namespaces:
             run("ip", "netns", "delete", ns, check=False)
 
 
+def helper_knock(client, profile, count):
+    """Runs the real client `count` times, one after the other (inside the capture's client namespace)."""
+    started = time.monotonic()
+    for i in range(count):
+        subprocess.run([client, "-p", str(SERVICE), SERVER, "--profile-dir", profile], check=True, stdout=subprocess.DEVNULL)
+        if i % 2000 == 1999:
+            print(f"  {i + 1} knocks made ({(time.monotonic() - started) / (i + 1) * 1e3:.1f} ms each)", flush=True)
+
+
 def generate_knocks(prefix, client_profile, count, path):
     """Runs the real client `count` times against a capture namespace; records each knock once."""
     ns = Namespaces("g")
@@ -205,11 +214,7 @@ def generate_knocks(prefix, client_profile, count, path):
         capture = subprocess.Popen(["ip", "netns", "exec", ns.server, sys.executable, ME, "capture", path, str(count)],
                                    stdout=subprocess.PIPE, text=True)
         assert capture.stdout.readline().strip() == "ready"
-        started = time.monotonic()
-        for i in range(count):
-            run("ip", "netns", "exec", ns.client, f"{prefix}/bin/knockknock", "-p", str(SERVICE), SERVER, "--profile-dir", client_profile)
-            if i % 1000 == 999:
-                print(f"  {i + 1} knocks made ({(time.monotonic() - started) / (i + 1) * 1e3:.1f} ms each)", flush=True)
+        subprocess.run(["ip", "netns", "exec", ns.client, sys.executable, ME, "knock", f"{prefix}/bin/knockknock", client_profile, str(count)], check=True)
         capture.wait(timeout=60)
     finally:
         ns.close()
@@ -389,7 +394,7 @@ def main():
                             arm.latencies.append(float(value))
                 finally:
                     arm.stop()
-            print(f"round {round_ + 1}/{args.rounds} done (load {os.getloadavg()[0]:.1f})", flush=True)
+            print(f"round {round_ + 1}/{args.rounds} done (load {os.getloadavg()[0]:.1f}; pwrite+fdatasync p50 {fdatasync_ms(bench.tmp):.2f} ms)", flush=True)
         print(f"\npacket on the wire -> port open (ms; {args.rounds} rounds x {args.knocks} knocks per arm, attempts every {args.step * 1e3:.1f} ms):")
         for arm in arms:
             v = arm.latencies
@@ -409,10 +414,19 @@ def main():
                 self_dir = arm.state
                 sync_before = fdatasync_ms(self_dir)
                 cpu_before = arm.daemon.cpu()
+                samples, sampling = [], threading.Event()
+
+                def sample():
+                    while not sampling.wait(2):
+                        samples.append((len(arm.daemon.accepted), arm.daemon.rss()))
+                sampler = threading.Thread(target=sample, daemon=True)
+                sampler.start()
                 sends = [float(t) for t in arm.helper("sustained", knocks, first, count, args.rate).split()]
                 deadline = time.monotonic() + 30
                 while len(arm.daemon.accepted) < count and time.monotonic() < deadline:
                     time.sleep(0.1)
+                sampling.set()
+                sampler.join()
                 cpu_after = arm.daemon.cpu()
                 time.sleep(2)
                 after = arm.daemon.rss()
@@ -424,6 +438,8 @@ def main():
                     # Accepted in counter order, so the i-th acceptance is the i-th knock's.
                     lags = [(a - s) * 1e3 for a, s in zip(accepted, sends)]
                     print(f"  {'':14} send -> \"accepted knock\" line: p50 {percentile(lags, 50):.2f}  p99 {percentile(lags, 99):.2f}  max {max(lags):.2f} ms")
+                print(f"  {'':14} RSS daemon + worker every 2 s (knocks accepted: MB): "
+                      + ", ".join(f"{n}: {(r[0][0] + r[1][0]) / 1024:.1f}" for n, r in samples))
                 for i, what in ((0, "RSS"), (1, "PSS")):
                     print(f"  {'':14} {what} daemon + worker: idle {idle[0][i] / 1024:.1f} + {idle[1][i] / 1024:.1f} = {(idle[0][i] + idle[1][i]) / 1024:.1f} MB; "
                           f"after the run {after[0][i] / 1024:.1f} + {after[1][i] / 1024:.1f} = {(after[0][i] + after[1][i]) / 1024:.1f} MB")
@@ -438,10 +454,12 @@ def main():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] in ("capture", "latency", "sustained", "listen"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("capture", "knock", "latency", "sustained", "listen"):
         helper = sys.argv[1]
         a = sys.argv[2:]
-        if helper == "capture":
+        if helper == "knock":
+            helper_knock(a[0], a[1], int(a[2]))
+        elif helper == "capture":
             helper_capture(a[0], int(a[1]))
         elif helper == "latency":
             helper_latency(a[0], int(a[1]), int(a[2]), float(a[3]), float(a[4]))

@@ -100,6 +100,9 @@ internal static class WorkerMain
             return 1;
         }
         notes.ForEach(Log);
+        // libnftables and libipset open their netlink sockets without close-on-exec: the tools the
+        // worker may run (iptables repairs, LOG-rule listings) must not inherit them.
+        Interop.SetCloseOnExecFrom(3);
         var gate = new OpeningGate(worker.Policy, counters, openings, new RateLimiter(worker.Policy.MaxRatePerSecond, TimeProvider.System), TimeProvider.System, Log);
         // SIGTERM (or the parent's death) ends the read loop below like end of stream does.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

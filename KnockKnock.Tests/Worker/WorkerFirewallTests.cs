@@ -233,6 +233,21 @@ public abstract class WorkerFirewallTests(string backend, AddressFamily family)
         }
     }
 
+    [Test]
+    public void The_tools_the_worker_runs_inherit_none_of_its_descriptors()
+    {
+        using var worker = StartWorker(5);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error); // the firewall library's sockets are open now
+        const int closeOnExec = 0x80000; // O_CLOEXEC, as fdinfo prints flags in octal
+        var open = Directory.GetFiles($"/proc/{worker.ProcessId}/fdinfo")
+            .Select(f => (Fd: int.Parse(Path.GetFileName(f), System.Globalization.CultureInfo.InvariantCulture), Info: File.ReadAllText(f)))
+            .Where(d => d.Fd > 2)
+            .Select(d => (d.Fd, Flags: Convert.ToInt32(d.Info.Split('\n').Single(l => l.StartsWith("flags:", StringComparison.Ordinal)).Split('\t', ' ')[^1], 8)))
+            .ToList();
+        Assert.That(open, Has.Count.GreaterThan(2), "the request socket, the counters and the firewall library's own");
+        Assert.That(open.Where(d => (d.Flags & closeOnExec) == 0).Select(d => d.Fd), Is.Empty, "descriptors a tool would inherit");
+    }
+
     private protected TestWorker StartWorker(int delay, List<string>? messages = null, TestWorker? counters = null)
         => TestWorker.Start(_firewall, _net.Server, delay, messages, counters: counters);
 
