@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-packages=(clang-14 zlib1g-dev iproute2 iptables nftables conntrack iputils-ping netcat-openbsd util-linux libcap2-bin hping3 tcpdump p0f procps openssl xxd
+packages=(clang-14 zlib1g-dev iproute2 iptables nftables libnftables1 ipset libipset13 conntrack iputils-ping netcat-openbsd util-linux libcap2-bin hping3 tcpdump p0f procps openssl xxd
     dpkg-dev binutils help2man man-db lintian adduser)
 if [ "$(id -u)" -eq 0 ]; then
     missing=()

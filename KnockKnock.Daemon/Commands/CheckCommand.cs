@@ -147,7 +147,18 @@ internal static class CheckCommand
         }
         else
         {
-            problems.AddRange(unlogged.Select(p => $"no LOG rule with prefix \"{config.LogPrefix}\" and TCP sequence logging for knock port {p} (profile {knockPorts[p]}): see scripts/minimal-firewall.sh"));
+            foreach (var port in unlogged.GroupBy(u => u.Port))
+            {
+                if (port.Count() == 2)
+                {
+                    problems.Add($"no LOG rule with prefix \"{config.LogPrefix}\" and TCP sequence and options logging for knock port {port.Key} (profile {knockPorts[port.Key]}): see scripts/minimal-firewall.sh");
+                }
+                else
+                {
+                    warnings.Add($"no LOG rule with prefix \"{config.LogPrefix}\" and TCP sequence and options logging for {port.Single().Family} knocks to port {port.Key} (profile {knockPorts[port.Key]}): "
+                        + "they cannot arrive (see scripts/minimal-firewall.sh)");
+                }
+            }
         }
         return problems;
     }

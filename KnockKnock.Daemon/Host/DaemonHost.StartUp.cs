@@ -45,7 +45,7 @@ internal sealed partial class DaemonHost
                 _log.Warning(readProblem);
             }
             WarnAboutLogRules(firewall, profiles);
-            var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate,
+            var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate, _config.LogPrefix,
                 profiles.Profiles.ToDictionary(p => p.Profile.Name, p => new WorkerPolicy.ProfileRule(p.Profile.KnockPort, p.Profile.AllowedPorts), StringComparer.Ordinal));
             var worker = WorkerClient.Start(firewall, _config.FirewallSettings, policy, state!.Counters, onMessage: _log.Error);
             return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath);
@@ -93,7 +93,8 @@ internal sealed partial class DaemonHost
         }
         else if (unlogged.Count > 0)
         {
-            _log.Warning($"no LOG rule with prefix \"{_config.LogPrefix}\" and TCP sequence logging for knock port(s) {string.Join(", ", unlogged)}: knocks to them cannot arrive (see scripts/minimal-firewall.sh)");
+            _log.Warning($"no LOG rule with prefix \"{_config.LogPrefix}\" and TCP sequence and options logging for knock port(s) {UnloggedPort.Describe(unlogged)}: "
+                + "knocks to them cannot arrive (see scripts/minimal-firewall.sh)");
         }
     }
 }

@@ -53,6 +53,7 @@ internal sealed partial class DaemonHost
         {
             var (uid, gid) = PrivilegeDrop.Drop(_config.User);
             var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
+            var firewallWatch = new FirewallWatch(worker.Check, () => processor.Statistics.Accepted + processor.Statistics.Rejected, _log, _config.LogPrefix, startedAt);
             var statusGate = new Lock();
             var statusFailing = false;
             void Publish()
@@ -61,7 +62,7 @@ internal sealed partial class DaemonHost
                 {
                     try
                     {
-                        Status(processor, profiles, worker, firewall, source, startedAt).Write(daemonDirectory);
+                        Status(processor, profiles, worker, firewall, firewallWatch.LastRecreated, source, startedAt).Write(daemonDirectory);
                         if (statusFailing)
                         {
                             statusFailing = false;
@@ -80,8 +81,21 @@ internal sealed partial class DaemonHost
                 }
             }
 
-            processor.Opened += Publish;
+            // After an opening, at most one write per 250 ms: each write makes, fills and renames a
+            // file, which under a burst of knocks cost the daemon more than the knocks themselves;
+            // the timer writes the rest within 2 s. Opened is raised on the knock thread only.
+            var openedPublished = 0L;
+            processor.Opened += () =>
+            {
+                var now = Environment.TickCount64;
+                if (now - openedPublished >= 250)
+                {
+                    openedPublished = now;
+                    Publish();
+                }
+            };
             using var statusTimer = new Timer(_ => Publish(), null, s_statusInterval, s_statusInterval);
+            using var firewallTimer = new Timer(_ => firewallWatch.Poll(DateTimeOffset.UtcNow), null, FirewallWatch.Interval, FirewallWatch.Interval);
             var signals = HandleSignals(stop, worker, processor, Publish);
             try
             {
@@ -135,7 +149,7 @@ internal sealed partial class DaemonHost
         }
     }
 
-    private DaemonStatus Status(KnockProcessor processor, ProfileIndex profiles, WorkerClient worker, IFirewallBackend firewall, ILogSource source, DateTimeOffset startedAt)
+    private DaemonStatus Status(KnockProcessor processor, ProfileIndex profiles, WorkerClient worker, IFirewallBackend firewall, DateTimeOffset? firewallRecreated, ILogSource source, DateTimeOffset startedAt)
     {
         var now = DateTimeOffset.UtcNow;
         return new DaemonStatus(
@@ -146,6 +160,7 @@ internal sealed partial class DaemonHost
             LogSourceOption.Describe(_config.LogSource),
             source.Counters,
             firewall.Name,
+            firewallRecreated,
             processor.Statistics.Accepted,
             processor.Statistics.Rejected,
             processor.Statistics.Retransmissions,
