@@ -42,17 +42,21 @@ internal sealed partial class DaemonHost
         _reloadByExit = reloadByExit;
     }
 
-    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile, string DaemonDirectory);
+    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile, string DaemonDirectory, uint? KeptGroup);
 
     public int Run()
     {
-        var (profiles, source, worker, firewall, pidFile, daemonDirectory) = StartAsRoot();
+        var (profiles, source, worker, firewall, pidFile, daemonDirectory, keptGroup) = StartAsRoot();
         using var stop = new StopRequest();
         var startedAt = DateTimeOffset.UtcNow;
         try
         {
-            var (uid, gid) = PrivilegeDrop.Drop(_config.User);
-            var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
+            var (uid, gid) = PrivilegeDrop.Drop(_config.User, keptGroup);
+            var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow)
+            {
+                MaxKnockAge = TimeSpan.FromSeconds(_config.MaxKnockAge),
+            };
+            using var positions = PositionKeeper.Resume(source, daemonDirectory, _log);
             var statusGate = new Lock();
             var statusFailing = false;
             void Publish()
@@ -81,6 +85,7 @@ internal sealed partial class DaemonHost
             }
 
             processor.Opened += Publish;
+            processor.Opened += positions.Request;
             using var statusTimer = new Timer(_ => Publish(), null, s_statusInterval, s_statusInterval);
             var signals = HandleSignals(stop, worker, processor, Publish);
             try
@@ -95,7 +100,12 @@ internal sealed partial class DaemonHost
                     + $"log source {LogSourceOption.Describe(_config.LogSource)}, firewall {firewall.Name} (worker pid {worker.ProcessId}), "
                     + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
                 _onStarted?.Invoke();
-                source.Run(processor.Process, stop.Token);
+                source.Run((line, replayAge) =>
+                {
+                    processor.Process(line, replayAge);
+                    positions.AfterLine();
+                }, stop.Token);
+                positions.Save();
                 _log.Info($"stopping: {processor.Statistics.Accepted} knock(s) accepted, {processor.Statistics.Rejected} rejected; "
                     + (stop.KeepsOpenings ? "keeping the openings" : "removing all openings"));
             }

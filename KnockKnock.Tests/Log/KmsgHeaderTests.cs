@@ -8,8 +8,8 @@ namespace KnockKnock.Tests.Log;
 public sealed class KmsgHeaderTests
 {
     private static (int Priority, string Message)? Strip(string record) =>
-        KmsgSource.TryStripKmsgHeader(Encoding.ASCII.GetBytes(record), out var priority, out var message)
-            ? (priority, Encoding.ASCII.GetString(message))
+        KmsgSource.TryStripKmsgHeader(Encoding.ASCII.GetBytes(record), out var header, out var message)
+            ? (header.Priority, Encoding.ASCII.GetString(message))
             : null;
 
     [Test]

@@ -105,6 +105,6 @@ public sealed class KmsgSourceTests
         second.Dispose();
         Assert.That(runner2.Join(500), Is.True);
         Assert.That(runner2.Failure, Is.Null);
-        Assert.That(() => second.Run(_ => { }, CancellationToken.None), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(() => second.Run((_, _) => { }, CancellationToken.None), Throws.InstanceOf<ObjectDisposedException>());
     }
 }

@@ -19,7 +19,7 @@ internal sealed class SourceRunner : IDisposable
         {
             try
             {
-                source.Run(line =>
+                source.Run((line, _) =>
                 {
                     var text = Encoding.Latin1.GetString(line);
                     if (keep is null || keep(text))
