@@ -238,8 +238,12 @@ internal sealed class KmsgSource : ILogSource
         }
         foreach (var b in digits)
         {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
             var digit = (uint)(b - '0');
-            if (digit > 9 || value > (ulong.MaxValue - digit) / 10)
+            if (value > (ulong.MaxValue - digit) / 10)
             {
                 return false;
             }
