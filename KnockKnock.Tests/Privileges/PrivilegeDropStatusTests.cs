@@ -28,4 +28,16 @@ public sealed class PrivilegeDropStatusTests
     [Test]
     public void A_missing_field_fails()
         => Assert.That(PrivilegeDrop.TryCheckStatus(Dropped.Replace("NoNewPrivs:\t1\n", "", StringComparison.Ordinal), 65534, 65534, null, out _), Is.False);
+
+    [Test]
+    public void A_kept_group_must_be_the_only_supplementary_group()
+    {
+        var kept = Dropped.Replace("Groups:\t\n", "Groups:\t999 \n", StringComparison.Ordinal);
+        Assert.That(PrivilegeDrop.TryCheckStatus(kept, 65534, 65534, 999, out var problem), Is.True, problem);
+        Assert.That(PrivilegeDrop.TryCheckStatus(kept, 65534, 65534, null, out problem), Is.False, "a group kept although none should be");
+        Assert.That(problem, Does.StartWith("Groups"));
+        Assert.That(PrivilegeDrop.TryCheckStatus(Dropped, 65534, 65534, 999, out _), Is.False, "the group the source needs is missing");
+        Assert.That(PrivilegeDrop.TryCheckStatus(kept.Replace("999 ", "4 999 ", StringComparison.Ordinal), 65534, 65534, 999, out _), Is.False, "one more group");
+        Assert.That(PrivilegeDrop.TryCheckStatus(kept.Replace("999 ", "998 ", StringComparison.Ordinal), 65534, 65534, 999, out _), Is.False, "another group");
+    }
 }
