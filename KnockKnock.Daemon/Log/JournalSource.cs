@@ -210,41 +210,33 @@ internal sealed unsafe class JournalSource : ILogSource
     }
 
     /// <summary>
-    /// Problems that would keep the daemon user, holding only <see cref="Group"/> besides its own
-    /// group, from reading the system journal after the privilege drop (each directory and file in
-    /// <see cref="Directories"/> must be readable by that group or by everyone), or an empty list.
+    /// Why the daemon user, holding <see cref="Group"/> as its only supplementary group, could not
+    /// read a journal directory or file after the privilege drop (each must be readable by that
+    /// group or by everyone), one line each; empty when it can.
     /// </summary>
     public static List<string> UnprivilegedReadProblems(uint groupId)
     {
         var problems = new List<string>();
-        var files = 0;
-        foreach (var root in Directories)
+        foreach (var root in Directories.Where(Directory.Exists))
         {
-            if (!Directory.Exists(root))
+            var entries = new List<string> { root };
+            foreach (var machine in Directory.EnumerateDirectories(root))
             {
-                continue;
+                entries.Add(machine);
+                entries.AddRange(Directory.EnumerateFiles(machine, "system*.journal*"));
             }
-            foreach (var path in Directory.EnumerateFileSystemEntries(root).Prepend(root))
+            foreach (var entry in entries)
             {
-                foreach (var entry in Directory.Exists(path) && path != root ? Directory.EnumerateFiles(path, "system*.journal*").Prepend(path) : [path])
+                if (!Interop.TryStatPath(entry, followSymlinks: false, out var status, out _))
                 {
-                    if (!Interop.TryStatPath(entry, followSymlinks: false, out var status, out _))
-                    {
-                        continue;
-                    }
-                    var directory = status.Type == StatxBuffer.Directory;
-                    files += directory ? 0 : 1;
-                    var need = directory ? 0x5u : 0x4u; // r-x for a directory, r-- for a file
-                    if ((status.Gid != groupId || ((status.Permissions >> 3) & need) != need) && (status.Permissions & need) != need)
-                    {
-                        problems.Add($"{entry} ({Convert.ToString(status.Permissions, 8)}, group {status.Gid}) cannot be read by group {Group} (gid {groupId}), which the daemon keeps after the privilege drop: run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal");
-                    }
+                    continue;
+                }
+                var need = status.Type == StatxBuffer.Directory ? 0x5u : 0x4u; // r-x for a directory, r-- for a file
+                if ((status.Gid != groupId || ((status.Permissions >> 3) & need) != need) && (status.Permissions & need) != need)
+                {
+                    problems.Add($"{entry} ({Convert.ToString(status.Permissions & 0x1FF, 8)}, group {status.Gid}) cannot be read by group {Group} (gid {groupId}), which the daemon keeps after the privilege drop: run systemd-tmpfiles --create --prefix /run/log/journal --prefix /var/log/journal");
                 }
             }
-        }
-        if (files == 0)
-        {
-            problems.Add($"no system journal file in {string.Join(" or ", Directories)}: is systemd-journald running?");
         }
         return problems;
     }
