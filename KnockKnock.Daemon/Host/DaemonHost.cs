@@ -98,7 +98,7 @@ internal sealed partial class DaemonHost
                 }
                 _log.Info($"started: {profiles.Profiles.Count} profile(s) on knock port(s) {string.Join(", ", profiles.Profiles.Select(p => p.Profile.KnockPort))}, "
                     + $"log source {LogSourceOption.Describe(_config.LogSource)}, firewall {firewall.Name} (worker pid {worker.ProcessId}), "
-                    + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
+                    + $"running as uid {uid} gid {gid}{(keptGroup is { } kept ? $" with group {kept}" : "")}, openings last {_config.Delay} s");
                 _onStarted?.Invoke();
                 source.Run((line, replayAge) =>
                 {

@@ -99,7 +99,7 @@ internal sealed unsafe class JournalSource : ILogSource
 
     public long LinesLost => Interlocked.Read(ref _missed);
 
-    public string Counters => $"journal changes (rotation, vacuum) {Interlocked.Read(ref _changes)}, reopened {Interlocked.Read(ref _reopens)}, kernel records journald missed {LinesLost}";
+    public string Counters => $"journal files added or removed {Interlocked.Read(ref _changes)} times, journal reopened {Interlocked.Read(ref _reopens)} times, kernel records journald missed {LinesLost}";
 
     public string? Position
     {
