@@ -177,8 +177,8 @@ try:
         port = "7101" if d.name == "a" else "7102"
         out = subprocess.run(["ip", "netns", "exec", f"{tag}c{d.name}", "hping3", "-q", "-S", "-p", port, "-i", "u1", "-c", str(burst), d.address],
                              capture_output=True, text=True)
-        sent = next((l for l in (out.stdout + out.stderr).splitlines() if "packets transmitted" in l), "?")
-        print(f"burst to the {source} daemon's knock port: {sent.strip()}")
+        sent = next((l.split()[0] for l in (out.stdout + out.stderr).splitlines() if "packets transmitted" in l), "?")
+        print(f"burst to the {source} daemon's knock port: {sent} SYNs sent (hping3 -i u1)")
     time.sleep(5)  # both daemons have caught up; the status files are rewritten every 2 s
     print(f"CPU per handled line (every daemon reads both bursts, and whatever else the kernel logs with the prefix):")
     for source, d in daemons.items():

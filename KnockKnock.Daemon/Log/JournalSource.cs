@@ -23,13 +23,14 @@ namespace KnockKnock.Daemon.Log;
 /// its whole life. That is the constructor's thread; <see cref="Resume"/>, <see cref="Run"/>,
 /// <see cref="Position"/> and a <see cref="Dispose"/> outside <see cref="Run"/> must be called on
 /// it (others throw <see cref="InvalidOperationException"/>). A Dispose from another thread while
-/// Run runs stops Run, which closes the journal as it returns. The daemon opens it on its main
+/// Run runs stops Run, which closes the journal as it returns; one from another thread while Run
+/// does not run leaves the journal open until the process ends. The daemon opens it on its main
 /// thread as root before the privilege drop (the directory watches are made then) and reads on the
 /// same thread after it.</para>
 /// <para>Privileges: journald makes new files at every rotation, and the reader must open them.
 /// Without a group that may read them (the files are 0640 root:systemd-journal) the reader goes
 /// deaf for good at the first rotation (measured), so the daemon keeps the supplementary group
-/// <see cref="Group"/> after the drop (<see cref="Privileges"/> folder).</para>
+/// <see cref="Group"/> after the drop (Privileges/PrivilegeDrop.cs).</para>
 /// <para>Waiting: journald wakes readers only 250 to 500 ms after it wrote an entry, but
 /// sd_journal_next sees an entry as soon as it is written; waiting at most 100 ms at a time caps
 /// the delay (measured median from SYN to read: 59 ms, against 388 ms with an unbounded wait).</para>

@@ -54,7 +54,7 @@ internal sealed class KmsgSource : ILogSource
     private long _missedWhileStopped;
     private bool _resumed;
     private bool _catchingUp;
-    private bool _sawEarlierRecord;
+    private bool _gapChecked;
     private ulong? _sequence;
     private ulong? _skipThrough;
 
@@ -110,7 +110,7 @@ internal sealed class KmsgSource : ILogSource
         if (position.BootId != _bootId)
         {
             StartOver(null);
-            return Resumption.Info($"the saved log position is of an earlier boot: reading this boot's kernel records from the start of the ring");
+            return Resumption.Info("the saved log position is of an earlier boot: reading this boot's kernel records from the start of the ring");
         }
         if (_sequence is not { } end || position.Sequence > end)
         {
@@ -299,10 +299,10 @@ internal sealed class KmsgSource : ILogSource
         {
             if (_skipThrough is { } skip)
             {
-                if (!_sawEarlierRecord)
+                if (!_gapChecked)
                 {
-                    // The first record after SEEK_SET: any gap up to the saved position was overwritten.
-                    _sawEarlierRecord = true;
+                    // The first record after SEEK_SET: the ring overwrote whatever lies between the saved record and it.
+                    _gapChecked = true;
                     if (header.Sequence > skip + 1)
                     {
                         Interlocked.Add(ref _missedWhileStopped, (long)Math.Min(header.Sequence - skip - 1, (ulong)long.MaxValue));
