@@ -11,7 +11,8 @@ namespace KnockKnock.Daemon.Host;
 /// <summary>
 /// The daemon's life (DESIGN.md invariant 5): as root, load config and profiles, take the pidfile,
 /// prepare the state directory, open the log source, start the root worker; then drop to the
-/// daemon user and read the log until SIGTERM/SIGINT (exit 0, worker removes all openings) or the
+/// daemon user, resume the log where the last daemon stopped (<see cref="PositionKeeper"/>,
+/// invariant 10) and read it until SIGTERM/SIGINT (exit 0, worker removes all openings) or the
 /// worker dies (exit 1). SIGUSR1 flushes all openings (`knockknock-daemon flush`). SIGHUP cannot
 /// reload in place: the profiles are root-only and this process has dropped root, so a restart is
 /// the reload (README, "Reloading"). Under a service manager (--foreground) SIGHUP detaches the

@@ -90,7 +90,8 @@ public sealed class KnockDuringRestartTests(string source)
         Assert.That(line!.Text, Does.Match(@"^knockknock-daemon: warning: knock from 198\.18\.\d+\.2 for profile alpha port 2222 not opened: it was logged \d+\.\d s before the daemon read it, while no daemon was reading the log, and max_knock_age is 3 s$"));
         Assert.That(_site.CanConnect(), Is.False, "the old knock opened nothing");
         Assert.That(fresh.Lines("accepted knock:"), Is.Empty);
-        Assert.That(WaitForStatus("TooOld=1"), Does.Contain("rejected_by_reason TooOld=1"));
+        // Other tests' knock lines that the journal or the ring still holds may be counted beside it.
+        Assert.That(WaitForStatus("TooOld=1"), Does.Match(@"\nrejected_by_reason ([A-Za-z]+=[0-9]+, )*TooOld=1(, |\n)"));
 
         var next = _site.ClientKnock(KnockSite.Service);
         Assert.That(fresh.WaitForLine($"(counter {next.Knock.Counter})", TimeSpan.FromSeconds(10)), Is.Not.Null, fresh.Output);
