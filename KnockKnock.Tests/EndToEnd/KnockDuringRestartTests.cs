@@ -74,6 +74,21 @@ public sealed class KnockDuringRestartTests(string source)
     }
 
     [Test]
+    public void A_knock_sent_after_a_crash_opens_when_the_daemon_starts_again()
+    {
+        var crashed = Start();
+        // SIGKILL to worker and daemon: no last save; the position saved when it started is what is left.
+        crashed.Kill();
+
+        var sent = _site.ClientKnock(KnockSite.Service);
+        Thread.Sleep(1000);
+        using var fresh = Start();
+
+        Assert.That(fresh.WaitForLine($"(counter {sent.Knock.Counter})", TimeSpan.FromSeconds(10)), Is.Not.Null, fresh.Output);
+        Assert.That(_site.CanConnect(), Is.True);
+    }
+
+    [Test]
     public void A_knock_older_than_max_knock_age_does_not_open_after_a_restart_and_the_log_and_status_say_why()
     {
         _site.AddConfig("max_knock_age = 3");
