@@ -148,7 +148,7 @@ internal sealed class FileSource : ILogSource
         string why;
         if (position.Inode != _inode)
         {
-            why = $"it was rotated while the daemon was not running: reading the new {_path} from its start (what the old file got after the saved position is not read)";
+            why = $"{_path} was rotated while the daemon was not running: reading the new file from its start (what the old file got after the saved position is not read)";
         }
         else if (size < position.Offset)
         {
