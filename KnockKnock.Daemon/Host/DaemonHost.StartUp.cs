@@ -27,6 +27,7 @@ internal sealed partial class DaemonHost
             throw KnockKnockException.Failure(problem);
         }
         var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
+        var keptGroup = PrivilegeDrop.ResolveKeptGroup(LogSourceOption.KeptGroup(_config.LogSource));
         var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath);
         ProfileIndex? profiles = null;
         ILogSource? source = null;
@@ -40,7 +41,7 @@ internal sealed partial class DaemonHost
             });
             source = LogSourceOption.Open(_config.LogSource);
             WarnAboutLogSource(profiles);
-            if (LogSourceOption.UnprivilegedReadProblem(_config.LogSource, uid, gid) is { } readProblem)
+            if (LogSourceOption.UnprivilegedReadProblem(_config.LogSource, uid, gid, keptGroup) is { } readProblem)
             {
                 _log.Warning(readProblem);
             }
@@ -48,7 +49,7 @@ internal sealed partial class DaemonHost
             var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate, _config.LogPrefix,
                 profiles.Profiles.ToDictionary(p => p.Profile.Name, p => new WorkerPolicy.ProfileRule(p.Profile.KnockPort, p.Profile.AllowedPorts), StringComparer.Ordinal));
             var worker = WorkerClient.Start(firewall, _config.FirewallSettings, policy, state!.Counters, onMessage: _log.Error);
-            return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath);
+            return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath, keptGroup);
         }
         catch
         {

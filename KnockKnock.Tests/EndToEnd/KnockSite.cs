@@ -114,11 +114,20 @@ internal sealed class KnockSite : IDisposable
 
     public ushort KnockPort(string profile = "alpha") => _knockPorts[profile];
 
-    /// <summary>Starts the daemon in the server namespace and waits for its "started:" line.</summary>
-    public DaemonProcess StartDaemon(bool fileSource = false)
+    /// <summary>Appends a line to the config's [main] section (e.g. <c>max_knock_age = 3</c>), for the daemons started after.</summary>
+    public void AddConfig(string line) => File.AppendAllText(Path.Combine(ConfigDirectory, "config"), line + "\n");
+
+    /// <summary>
+    /// Starts the daemon in the server namespace and waits for its "started:" line; with
+    /// <paramref name="journal"/>, reading that journald's journal (in its mount namespace).
+    /// </summary>
+    public DaemonProcess StartDaemon(bool fileSource = false, JournaldHarness? journal = null)
     {
         string[] args = ["--foreground", "--config-dir", ConfigDirectory, "--state-dir", StateDirectory, "--pidfile", PidFile, "--firewall", Backend];
-        var daemon = DaemonProcess.Start(Net.Server, fileSource ? [.. args, "--log-source", "file:" + LogFile] : args);
+        var daemon = DaemonProcess.Start(
+            Net.Server,
+            fileSource ? [.. args, "--log-source", "file:" + LogFile] : journal is not null ? [.. args, "--log-source", "journal"] : args,
+            journal?.Enter);
         _cleanup.Add(daemon);
         daemon.WaitUntilStarted();
         return daemon;
