@@ -27,9 +27,11 @@ internal static class NamespaceSockets
                 {
                     throw new IOException($"setns {ns.Name} failed, errno {LibC.errno}");
                 }
-                socket = family is { } only
-                    ? new Socket(only, SocketType.Stream, ProtocolType.Tcp) { DualMode = false }
-                    : new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+                socket = new Socket(family ?? AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+                if (socket.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    socket.DualMode = family is null;
+                }
             }
             catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
             {
