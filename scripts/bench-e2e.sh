@@ -177,8 +177,8 @@ while True:
         ready="started:"
         specs+=("$arm:$ns:$server:tcp:$knock_port:$bin/knockknock -p 2222 $server --profile-dir $tmp/client/$arm")
     fi
-    for _ in $(seq 100); do grep -q "$ready" "$dir/server.log" && break; sleep 0.1; done
-    grep -q "$ready" "$dir/server.log" || { echo "bench-e2e.sh: the $arm server did not start:" >&2; cat "$dir/server.log" >&2; exit 1; }
+    for _ in $(seq 100); do grep -qs "$ready" "$dir/server.log" && break; sleep 0.1; done
+    grep -qs "$ready" "$dir/server.log" || { echo "bench-e2e.sh: the $arm server did not start:" >&2; cat "$dir/server.log" >&2; exit 1; }
 done
 
 echo "== $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); server side on CPU $server_cpu, client side on CPU $client_cpu;" \
