@@ -8,8 +8,8 @@ namespace KnockKnock.Client;
 /// One knock, in the order that keeps the invariants (DESIGN.md): load the profile, choose the
 /// address a connection to the host would use and its route, learn the kernel's SYN (v2), open the
 /// raw socket (so a missing privilege or a broken host costs no counter), reserve a counter
-/// durably (while a second thread derives the keys), seal, build the SYN, send it once, then leave
-/// the decoy retransmissions (v2) to a detached process.
+/// durably, seal, build the SYN, send it once, then leave the decoy retransmissions (v2) to a
+/// detached process.
 /// </summary>
 internal static class Knocker
 {
@@ -116,10 +116,10 @@ internal static class Knocker
     {
         ulong counter;
         KnockFields fields;
-        using (var cipher = new BackgroundValue<KnockCipher>(profile.CreateCipher))
+        using (var cipher = profile.CreateCipher())
         using (var store = profile.OpenCounter())
         {
-            (counter, fields) = ReserveAndSeal(store.Reserve, c => cipher.Value.Seal(c, profile.KnockPort, port, macSource), f => f.Id != 0);
+            (counter, fields) = ReserveAndSeal(store.Reserve, c => cipher.Seal(c, profile.KnockPort, port, macSource), f => f.Id != 0);
         }
         var packet = new byte[SynPacket.Length];
         var sourcePort = SynPacket.RandomSourcePort();
@@ -132,10 +132,10 @@ internal static class Knocker
         var family = destination.IsIPv4 ? KnockFamily.IPv4 : KnockFamily.IPv6;
         ulong counter;
         KnockFieldsV2 fields;
-        using (var cipher = new BackgroundValue<KnockCipherV2>(() => profile.CreateCipherV2(family)))
+        using (var cipher = profile.CreateCipherV2(family))
         using (var store = profile.OpenCounter())
         {
-            (counter, fields) = ReserveAndSeal(store.Reserve, c => cipher.Value.Seal(c, profile.KnockPort, port, macSource), f => !f.HasZeroField);
+            (counter, fields) = ReserveAndSeal(store.Reserve, c => cipher.Seal(c, profile.KnockPort, port, macSource), f => !f.HasZeroField);
         }
         var sourcePort = EphemeralPorts.RandomConnectPort();
         var knock = template.ToKnock(route.Source, destination, sourcePort, profile.KnockPort, route.HopLimit, fields);
