@@ -70,6 +70,11 @@ for arm in "${arm_list[@]}"; do
     case "$arm" in fwknop|nft|iptables) ;; *) echo "bench-e2e.sh: unknown arm '$arm' (fwknop, nft, iptables)" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" = 0 ] || { echo "bench-e2e.sh: must run as root (network namespaces, firewalls, daemons)" >&2; exit 1; }
+# Under chrt -f its launcher once stopped making progress after the last round and held a CPU
+# until killed (docs/PERFORMANCE.md, section 5): refuse a real-time policy.
+case "$(chrt -p $$ 2>/dev/null)" in
+    *SCHED_FIFO*|*SCHED_RR*) echo "bench-e2e.sh: refusing to run under a real-time scheduling policy (see docs/PERFORMANCE.md, section 5)" >&2; exit 2 ;;
+esac
 if ! command -v fwknop >/dev/null || ! command -v fwknopd >/dev/null; then
     echo "installing fwknop-server and fwknop-client (apt-get; Debian ships fwknopd disabled)..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fwknop-server fwknop-client >/dev/null
