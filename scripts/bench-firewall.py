@@ -200,7 +200,8 @@ def helper_knock(client, profile, count):
     """Runs the real client `count` times, one after the other (inside the capture's client namespace)."""
     started = time.monotonic()
     for i in range(count):
-        subprocess.run([client, "-p", str(SERVICE), SERVER, "--profile-dir", profile], check=True, stdout=subprocess.DEVNULL)
+        # --no-retransmit: a protocol 2 knock would leave a decoy sender running for a minute each.
+        subprocess.run([client, "-p", str(SERVICE), SERVER, "--profile-dir", profile, "--no-retransmit"], check=True, stdout=subprocess.DEVNULL)
         if i % 2000 == 1999:
             print(f"  {i + 1} knocks made ({(time.monotonic() - started) / (i + 1) * 1e3:.1f} ms each)", flush=True)
 
@@ -262,7 +263,8 @@ class Daemon:
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=20)
+            # An older build removes each opening with a process of its own: hundreds take a while.
+            self.process.wait(timeout=180)
 
 
 class Arm:
@@ -305,7 +307,16 @@ class Bench:
         self.tmp = tempfile.mkdtemp(prefix="knockknock-fwbench-")
         os.chmod(self.tmp, 0o755)
         self.config = os.path.join(self.tmp, "config")
-        run(f"{args.prefix}/bin/knockknock-genprofile", "bench", str(KNOCK_PORT), "--allow", str(SERVICE), "--config-dir", self.config)
+        # With an older build beside it, protocol 1, which both read (the server path differs only in the per-line cost, microseconds).
+        protocol = ["--protocol", "1"] if args.old_prefix else []
+        run(f"{args.prefix}/bin/knockknock-genprofile", "bench", str(KNOCK_PORT), "--allow", str(SERVICE), "--config-dir", self.config, *protocol)
+        if args.old_prefix:
+            # Builds before protocol 2 refuse the key; without it a profile is protocol 1.
+            profile_config = os.path.join(self.config, "profiles", "bench", "config")
+            with open(profile_config) as f:
+                kept = [line for line in f if not line.startswith("protocol")]
+            with open(profile_config, "w") as f:
+                f.writelines(kept)
         with open(os.path.join(self.config, "config"), "w") as f:
             f.write("[main]\nuser = nobody\ndelay = 15\nmax_openings = 16384\n")
         self.counter_file = os.path.join(self.config, "profiles", "bench", "counter")

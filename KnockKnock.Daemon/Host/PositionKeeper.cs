@@ -6,7 +6,7 @@ namespace KnockKnock.Daemon.Host;
 /// Keeps the log source's position in <see cref="PositionFile"/> (STATE/daemon/position), so that
 /// the next daemon reads what was logged while none ran (README, "Restarts"). It runs on the thread
 /// that runs the source, where <see cref="ILogSource.Position"/> may be asked: it saves once the
-/// source has resumed, after a line that opened a port, at most every <see cref="Interval"/> while
+/// source has resumed, after a line that opened a port (at most every <see cref="RequestSpacing"/>), at most every <see cref="Interval"/> while
 /// lines arrive, and when the daemon stops. A save that fails is logged once per failure spell;
 /// knocks go on.
 /// </summary>
@@ -14,11 +14,20 @@ internal sealed class PositionKeeper : IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// After an opening, at most one save per this much: each save is a write, two fsyncs and a
+    /// rename on the reading thread, and 500 openings a second would stall the reading until the
+    /// kernel's ring overran. A line read again after a crash opens nothing (its counter is used),
+    /// so a save up to this late loses no knock.
+    /// </summary>
+    public static readonly TimeSpan RequestSpacing = TimeSpan.FromMilliseconds(250);
+
     private readonly ILogSource _source;
     private readonly PositionFile? _file;
     private readonly DaemonLog _log;
     private bool _wanted;
     private long _due;
+    private long _nextRequestedSave;
     private string? _saved;
     private bool _failing;
 
@@ -72,10 +81,16 @@ internal sealed class PositionKeeper : IDisposable
     /// <summary>Asks for a save after the current line (raised when a knock opened a port, on the source's thread).</summary>
     public void Request() => _wanted = true;
 
-    /// <summary>After each line, on the source's thread: saves when asked to or when <see cref="Interval"/> has passed.</summary>
+    /// <summary>After each line, on the source's thread: saves when asked to (at most every <see cref="RequestSpacing"/>, else at a later line) or when <see cref="Interval"/> has passed.</summary>
     public void AfterLine()
     {
-        if (_wanted || Environment.TickCount64 >= _due)
+        var now = Environment.TickCount64;
+        if (_wanted && now >= _nextRequestedSave)
+        {
+            _nextRequestedSave = now + (long)RequestSpacing.TotalMilliseconds;
+            Save();
+        }
+        else if (now >= _due)
         {
             Save();
         }

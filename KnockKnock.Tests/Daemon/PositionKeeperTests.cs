@@ -102,6 +102,24 @@ public sealed class PositionKeeperTests
     }
 
     [Test]
+    public void A_burst_of_openings_saves_once_per_spacing_and_the_last_one_at_a_later_line()
+    {
+        using var keeper = Resume();
+        _source.Position = "kmsg 0123456789abcdef0123456789abcdef 2";
+        keeper.Request();
+        keeper.AfterLine();
+        Assert.That(Saved, Does.EndWith(" 2\n"));
+        _source.Position = "kmsg 0123456789abcdef0123456789abcdef 3";
+        keeper.Request();
+        keeper.AfterLine();
+        Assert.That(Saved, Does.EndWith(" 2\n"), "a second opening right after waits");
+        Thread.Sleep(PositionKeeper.RequestSpacing + TimeSpan.FromMilliseconds(50));
+        _source.Position = "kmsg 0123456789abcdef0123456789abcdef 4";
+        keeper.AfterLine();
+        Assert.That(Saved, Does.EndWith(" 4\n"), "the next line after the spacing saves what the opening asked for");
+    }
+
+    [Test]
     public void A_failing_save_is_logged_once_and_its_end_once()
     {
         using var keeper = Resume();
