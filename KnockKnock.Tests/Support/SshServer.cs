@@ -57,6 +57,7 @@ internal sealed class SshServer : IDisposable
     /// <summary>Makes the keys and config in <paramref name="directory"/> (created) and starts sshd on <paramref name="port"/> in <paramref name="ns"/>; waits until it listens.</summary>
     public static SshServer Start(NetworkNamespace ns, int port, string directory)
     {
+        Packaging.ToolRequirement.Require("sshd", "ssh", "scp", "ssh-keygen", "nc");
         System.IO.Directory.CreateDirectory(directory);
         // sshd refuses to start without its privilege separation directory (Debian's unit makes it).
         System.IO.Directory.CreateDirectory("/run/sshd");
@@ -95,12 +96,12 @@ internal sealed class SshServer : IDisposable
     }
 
     /// <summary>
-    /// ssh's arguments (after <c>ssh</c>) to log in as root through <paramref name="proxyCommand"/>
-    /// and run <paramref name="command"/>: no user config (<paramref name="config"/> instead, if
-    /// given), the client key, this server's host key only, never a prompt.
+    /// ssh's arguments (after <c>ssh</c>, before the remote command) to log in as root to
+    /// <paramref name="host"/>:<paramref name="port"/> through <paramref name="proxyCommand"/>: no
+    /// user config, the client key, this server's host key only, never a prompt.
     /// </summary>
-    public string[] ClientArguments(string host, string? proxyCommand, string? config = null, params string[] command)
-        => ["-F", config ?? "/dev/null", .. SecurityOptions, .. proxyCommand is null ? Array.Empty<string>() : ["-o", "ProxyCommand=" + proxyCommand], "-l", "root", host, .. command];
+    public string[] ClientArguments(string host, int port, string proxyCommand)
+        => ["-F", "/dev/null", .. SecurityOptions, "-o", "ProxyCommand=" + proxyCommand, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-l", "root", host];
 
     /// <summary>The options that make any ssh, scp or sftp of the test use the client key and trust exactly this server's host key.</summary>
     public string[] SecurityOptions =>
