@@ -19,6 +19,10 @@ internal static class KernelSyn
     private const int TCP_SAVE_SYN = 27;
     private const int TCP_SAVED_SYN = 28;
 
+    // A SYN over loopback takes microseconds; a host firewall that drops loopback would make a
+    // blocking connect() wait minutes.
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(1);
+
     /// <summary>Returns the kernel's SYN for a route (IP header, TCP header and options; no link-layer header).</summary>
     public static TcpSyn Learn(Route route)
     {
@@ -27,6 +31,7 @@ internal static class KernelSyn
         var domain = family == KnockFamily.IPv4 ? LibC.AF_INET : LibC.AF_INET6;
         using var listener = Socket(domain);
         Interop.SetSocketOption(listener, LibC.IPPROTO_TCP, TCP_SAVE_SYN, 1, "TCP_SAVE_SYN");
+        Interop.SetSocketTimeout(listener, LibC.SO_RCVTIMEO, s_timeout, "SO_RCVTIMEO");
         Interop.Bind(listener, loopback, 0);
         Interop.Listen(listener, 1);
         var (_, port) = Interop.GetSockName(listener);
@@ -36,13 +41,20 @@ internal static class KernelSyn
         {
             Interop.SetSocketOption(client, LibC.IPPROTO_TCP, LibC.TCP_MAXSEG, segment, "TCP_MAXSEG");
         }
+        Interop.SetSocketTimeout(client, LibC.SO_SNDTIMEO, s_timeout, "SO_SNDTIMEO");
         Interop.Connect(client, loopback, port);
+        var (_, clientPort) = Interop.GetSockName(client);
         using var accepted = Interop.Accept(listener);
+        // Any local process may connect to the listener first: only our own connection's SYN counts.
+        if (Interop.GetPeerName(accepted) != (loopback, clientPort))
+        {
+            throw new IOException("another connection reached the loopback listener first");
+        }
         Span<byte> saved = stackalloc byte[TcpSyn.MaximumLength];
         var length = Interop.GetSocketOption(accepted, LibC.IPPROTO_TCP, TCP_SAVED_SYN, saved, "TCP_SAVED_SYN");
-        return TcpSyn.TryRead(saved[..length], out var syn) && syn.Family == family
+        return TcpSyn.TryRead(saved[..length], out var syn) && syn.Family == family && syn.Ports == (clientPort, port)
             ? syn
-            : throw new IOException($"the kernel's saved SYN ({length} bytes) is not a TCP SYN of {family}");
+            : throw new IOException($"the kernel's saved SYN ({length} bytes) is not the TCP SYN of this connection");
     }
 
     private static FileDescriptorHandle Socket(int domain)

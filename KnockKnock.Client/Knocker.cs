@@ -13,7 +13,7 @@ namespace KnockKnock.Client;
 /// </summary>
 internal static class Knocker
 {
-    public static int Run(KnockRequest request, TextWriter output)
+    public static int Run(KnockRequest request, TextWriter output, TextWriter error)
     {
         using var profile = ProfileLocator.Load(request.ProfileDirectory ?? ProfileLocator.DefaultDirectory(request.Host));
         var (destination, route) = ChooseDestination(profile, request.Host, request.Family, request.SourceAddress);
@@ -56,10 +56,18 @@ internal static class Knocker
             }
             if (template is not null && request.Retransmit && TcpSyn.TryRead(packet.Span, out var knock))
             {
-                var pid = Retransmissions.Start(sender, knock, sent);
-                if (request.Verbose)
+                try
                 {
-                    output.WriteLine($"Retransmissions: process {pid} sends them as a dropped connect() would (--no-retransmit: none)");
+                    var pid = Retransmissions.Start(sender, knock, sent);
+                    if (request.Verbose)
+                    {
+                        output.WriteLine($"Retransmissions: process {pid} sends them as a dropped connect() would (--no-retransmit: none)");
+                    }
+                }
+                catch (Exception e) when (e is IOException or ErrnoException or System.ComponentModel.Win32Exception)
+                {
+                    // The knock is out; only its decoys are missing.
+                    error.WriteLine($"knockknock: warning: the knock was sent, but its decoy retransmissions were not: {e.Message}");
                 }
             }
             return ExitCodes.Ok;
@@ -178,9 +186,9 @@ internal static class Knocker
         {
             template = KernelSyn.Learn(route);
         }
-        catch (ErrnoException e)
+        catch (Exception e) when (e is ErrnoException or IOException)
         {
-            throw KnockKnockException.Failure($"cannot learn this host's own SYN over loopback ({e.Message}): protocol 2 needs the loopback interface up");
+            throw KnockKnockException.Failure($"cannot learn this host's own SYN over loopback ({e.Message}): protocol 2 needs the loopback interface up and TCP on it allowed");
         }
         return template.HasTimestamp
             ? template

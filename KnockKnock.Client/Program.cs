@@ -17,17 +17,24 @@ internal static class Program
     private static int Main(string[] args) => args switch
     {
         [Retransmissions.ChildArgument, var descriptor] => RunRetransmissions(descriptor),
-        [RawSockets.ReexecutedArgument, var descriptors, .. var rest] => RunWithoutCapabilities(descriptors, rest),
+        [RawSockets.ChildArgument, var descriptor, .. var rest] => RunWithoutCapabilities(descriptor, rest),
         _ => Run(args, StandardStreams.Output, StandardStreams.Error),
     };
 
-    /// <summary>connect or socks, executed again without capabilities, with the raw sockets it opened (<see cref="RawSockets"/>).</summary>
-    private static int RunWithoutCapabilities(string descriptors, string[] args)
+    /// <summary>connect or socks in the unprivileged copy, with the raw sockets it received (<see cref="RawSockets"/>).</summary>
+    private static int RunWithoutCapabilities(string descriptor, string[] args)
     {
-        if (!RawSockets.TryInherit(descriptors))
+        try
         {
-            StandardStreams.Error.WriteLine($"knockknock: {RawSockets.ReexecutedArgument} is for the client's own use");
-            return ExitCodes.Usage;
+            if (!RawSockets.TryReceive(descriptor))
+            {
+                throw KnockKnockException.Usage($"{RawSockets.ChildArgument} is for the client's own use");
+            }
+        }
+        catch (Exception e) when (e is KnockKnockException or IOException or ErrnoException)
+        {
+            StandardStreams.Error.WriteLine($"knockknock: {e.Message}");
+            return e is KnockKnockException k ? k.ExitCode : ExitCodes.Failure;
         }
         return Run(args, StandardStreams.Output, StandardStreams.Error);
     }
@@ -121,7 +128,8 @@ internal static class Program
                 parseResult.GetValue(verbose),
                 parseResult.GetValue(ipv4) ? KnockFamily.IPv4 : parseResult.GetValue(ipv6) ? KnockFamily.IPv6 : null,
                 !parseResult.GetValue(noRetransmit)),
-            output));
+            output,
+            error));
         return CommandRunner.Invoke("knockknock", root, args, output, error);
     }
 

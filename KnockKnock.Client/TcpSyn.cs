@@ -25,6 +25,11 @@ internal sealed class TcpSyn
     private const byte ProtocolTcp = 6;
     private const byte FlagSyn = 0x02;
     private const byte FlagAck = 0x10;
+    private const byte FlagEce = 0x40;
+    private const byte FlagCwr = 0x80;
+
+    // AE, the Accurate ECN bit: the lowest of the reserved bits beside the data offset (RFC 9768).
+    private const byte FlagAccurateEcn = 0x01;
 
     private readonly byte[] _packet;
     private readonly int _tcp;
@@ -127,23 +132,34 @@ internal sealed class TcpSyn
     /// Retransmission number <paramref name="number"/> (1, 2, ...) of this SYN, sent
     /// <paramref name="elapsedMilliseconds"/> after it, as Linux sends them: the same ports and
     /// sequence number, TSval advanced by the elapsed milliseconds (a 1000 Hz clock), the IPv4 ID
-    /// plus <paramref name="number"/>, a new random non-zero IPv6 flow label.
+    /// plus <paramref name="number"/> (wrapping), a new random non-zero IPv6 flow label, and with
+    /// <paramref name="clearEcn"/> the ECN set-up flags ECE, CWR and AE cleared (net/ipv4/tcp_output.c
+    /// does that on a SYN retransmission when tcp_ecn_fallback is on).
     /// </summary>
-    public TcpSyn ToRetransmission(int number, uint elapsedMilliseconds)
+    public TcpSyn ToRetransmission(int number, uint elapsedMilliseconds, bool clearEcn)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(number, 1);
         var copy = new TcpSyn((byte[])_packet.Clone(), Family, _tcp, _timestamp);
         copy.SetCarrier(Family == KnockFamily.IPv4
-            ? unchecked((ushort)(Carrier + (uint)number)) is var id and not 0 ? id : 1u
+            ? unchecked((ushort)(Carrier + (uint)number))
             : (uint)RandomNumberGenerator.GetInt32(1, 1 << 20));
         if (HasTimestamp)
         {
             var timestamp = copy._packet.AsSpan(_timestamp);
             BinaryPrimitives.WriteUInt32BigEndian(timestamp, unchecked(BinaryPrimitives.ReadUInt32BigEndian(timestamp) + elapsedMilliseconds));
         }
+        if (clearEcn)
+        {
+            copy._packet[_tcp + 12] &= unchecked((byte)~FlagAccurateEcn);
+            copy._packet[_tcp + 13] &= unchecked((byte)~(FlagEce | FlagCwr));
+        }
         copy.UpdateChecksums();
         return copy;
     }
+
+    /// <summary>The TCP source and destination ports.</summary>
+    public (ushort Source, ushort Destination) Ports
+        => (BinaryPrimitives.ReadUInt16BigEndian(_packet.AsSpan(_tcp)), BinaryPrimitives.ReadUInt16BigEndian(_packet.AsSpan(_tcp + 2)));
 
     private void SetCarrier(uint carrier)
     {

@@ -27,11 +27,12 @@ internal static partial class Interop
     private static unsafe partial int CapsetNative(CapabilityHeader* header, CapabilityData* data);
 
     /// <summary>
-    /// Empties this process's effective, permitted and inheritable capability sets (capabilities(7)):
-    /// whatever file capabilities or root gave it, it can no longer do anything privileged.
-    /// Descriptors opened before stay usable.
+    /// Empties the calling thread's effective, permitted and inheritable capability sets
+    /// (capabilities(7)). Only this thread: the kernel keeps credentials per thread and the raw
+    /// syscall does not reach the others, so the caller must be a thread of its own that nothing
+    /// else runs on. A child it forks starts with these empty sets.
     /// </summary>
-    public static unsafe void DropAllCapabilities()
+    public static unsafe void DropThreadCapabilities()
     {
         var header = new CapabilityHeader { Version = LinuxCapabilityVersion3 };
         var data = stackalloc CapabilityData[2];

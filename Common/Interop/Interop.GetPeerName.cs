@@ -8,7 +8,7 @@ internal static partial class Interop
     [LibraryImport("libc", EntryPoint = "getpeername", SetLastError = true)]
     private static partial int GetPeerNameNative(FileDescriptorHandle socket, out SocketAddress address, ref uint addressLength);
 
-    /// <summary>The address and port of a connected socket's peer.</summary>
+    /// <summary>The address and port a connected socket's peer has.</summary>
     public static (HostAddress Address, ushort Port) GetPeerName(FileDescriptorHandle socket)
     {
         uint length = 28;

@@ -76,7 +76,11 @@ internal static class ConnectCommand
 
     private static int Run(string host, ushort port, string? profileDirectory, HostAddress? source, KnockFamily? family, RetryPolicy policy, bool retransmit, Action<string>? progress)
     {
-        using var sockets = RawSockets.OpenThenDropCapabilities();
+        if (RawSockets.Received is not { } sockets)
+        {
+            return RawSockets.RunInUnprivilegedCopy();
+        }
+        using var _ = sockets;
         using var profile = ProfileLocator.Load(profileDirectory ?? ProfileLocator.DefaultDirectory(host));
         var knocker = ServiceKnocker.Prepare(profile, host, port, family, source, sockets, retransmit);
         if (!KnockConnector.TryConnect(knocker, policy, progress, out var connection, out var failure))

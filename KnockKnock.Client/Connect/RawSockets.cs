@@ -1,50 +1,50 @@
-using System.Globalization;
+using System.Runtime.InteropServices;
 using Tmds.Linux;
 
 namespace KnockKnock.Client.Connect;
 
 /// <summary>
-/// The raw sockets that knocks go out through, one per family, in a process that holds no
-/// capability in any thread. <c>connect</c> and <c>socks</c> open them first thing, while the
-/// process may still have CAP_NET_RAW, then drop every capability and execute the client again in
-/// place with them (<see cref="CapabilityDrop"/>): the same pid, standard streams and command line,
-/// behind the hidden first argument <see cref="ReexecutedArgument"/>. So the profile, names, the
-/// network and every SOCKS client are handled by a process that could not open another raw
-/// socket; the open ones keep working without the capability.
+/// The raw sockets that the knocks of <c>connect</c> and <c>socks</c> go out through, one per
+/// family, held by a process that never had a capability in any thread. The process as started
+/// (with CAP_NET_RAW, from a file capability or as root) only opens them, starts an
+/// <see cref="UnprivilegedCopy"/> of itself with the same arguments, standard streams and working
+/// directory, hands the sockets over as SCM_RIGHTS, closes its own and waits for the copy, passing
+/// on SIGHUP and SIGTERM (what ssh sends its ProxyCommand) as SIGKILL and returning its exit code. The copy
+/// reads profiles, resolves names, knocks, connects, relays and serves SOCKS clients; it is
+/// non-dumpable, so its user cannot take the raw sockets from it. Root's copy stays uid 0 (without
+/// any capability): root's profiles and counters are root's files, written at every knock.
 /// </summary>
 /// <remarks>
-/// Run by hand, the hidden argument grants nothing: it is refused unless every thread holds no
-/// capability (no_new_privs included) and the descriptors are already raw sockets, which only a
-/// process with CAP_NET_RAW could have opened.
+/// Run by hand, the hidden argument grants nothing: it is refused unless no thread holds a
+/// capability, and what arrives must be raw sockets of the right families, which only a process
+/// with CAP_NET_RAW could have opened.
 /// </remarks>
 internal sealed class RawSockets : IDisposable
 {
-    /// <summary>The hidden first argument of the re-executed client, followed by the descriptors: "IPV4,IPV6" ("-" for no IPv6).</summary>
-    public const string ReexecutedArgument = "--internal-without-capabilities";
+    /// <summary>The hidden first argument of the unprivileged copy, followed by the descriptor of its end of the socket pair and the original arguments.</summary>
+    public const string ChildArgument = "--internal-without-capabilities";
 
-    // socket(7), linux/socket.h; not in Tmds.LibC 0.5.0.
-    private const int SO_PROTOCOL = 38;
-    private const int SO_DOMAIN = 39;
+    // The message that comes with each socket: its family, then 1 if another socket follows, else 0.
+    private const byte IPv4Message = 4;
+    private const byte IPv6Message = 6;
 
-    private static RawSockets? s_inherited;
+    private static RawSockets? s_received;
 
     private readonly RawSender _ipv4;
     private readonly RawSender? _ipv6;
 
     private RawSockets(RawSender ipv4, RawSender? ipv6) => (_ipv4, _ipv6) = (ipv4, ipv6);
 
+    /// <summary>The sockets this copy received (<see cref="TryReceive"/>); null in the process as started.</summary>
+    public static RawSockets? Received => Interlocked.Exchange(ref s_received, null);
+
     /// <summary>
-    /// The raw sockets, in a process without capabilities. In the process as started this opens
-    /// them (without CAP_NET_RAW: exit code 3, as the plain client), drops every capability and
-    /// executes the client again: it does not return. In the executed client it returns the
-    /// sockets that <see cref="TryInherit"/> took over.
+    /// In the process as started: opens the raw sockets (without CAP_NET_RAW: exit code 3, as the
+    /// plain client), runs this command line again in an unprivileged copy that gets them, and
+    /// returns the copy's exit code.
     /// </summary>
-    public static RawSockets OpenThenDropCapabilities()
+    public static int RunInUnprivilegedCopy()
     {
-        if (Interlocked.Exchange(ref s_inherited, null) is { } inherited)
-        {
-            return inherited;
-        }
         using var ipv4 = Knocker.OpenSender(ipv6: false);
         RawSender? ipv6 = null;
         try
@@ -57,43 +57,70 @@ internal sealed class RawSockets : IDisposable
         }
         using (ipv6)
         {
-            Interop.SetCloseOnExec(ipv4.Socket, false);
-            if (ipv6 is not null)
+            var (ours, theirs) = Interop.SocketPairSeqPacket();
+            System.Diagnostics.Process copy;
+            using (ours)
             {
-                Interop.SetCloseOnExec(ipv6.Socket, false);
+                using (theirs)
+                {
+                    copy = UnprivilegedCopy.Start(ChildArgument, theirs, Environment.GetCommandLineArgs()[1..], redirectStandardStreams: false, leaveRoot: false);
+                }
+                Interop.SendWithDescriptor(ours, [IPv4Message, ipv6 is null ? (byte)0 : (byte)1], ipv4.Socket);
+                if (ipv6 is not null)
+                {
+                    Interop.SendWithDescriptor(ours, [IPv6Message, 0], ipv6.Socket);
+                }
             }
-            var descriptors = string.Create(CultureInfo.InvariantCulture, $"{ipv4.Socket.Fd},{(ipv6 is null ? "-" : ipv6.Socket.Fd)}");
-            var commandLine = Environment.GetCommandLineArgs();
-            CapabilityDrop.DropBeforeExec();
-            Interop.Execv("/proc/self/exe", [commandLine[0], ReexecutedArgument, descriptors, .. commandLine[1..]]);
-            throw new InvalidOperationException("unreachable: execv returns only by throwing");
+            ipv4.Dispose();
+            ipv6?.Dispose();
+            using (copy)
+            {
+                return WaitFor(copy);
+            }
         }
     }
 
     /// <summary>
-    /// The executed client takes over the raw sockets named by <paramref name="descriptors"/>; false
-    /// (nothing taken) unless they are raw sockets of the right families and no thread holds a
-    /// capability.
+    /// In the copy: takes the channel named by <paramref name="descriptor"/> (<see cref="UnprivilegedCopy.TakeChannel"/>)
+    /// and the raw sockets that come over it; false (nothing taken) unless an IPv4 raw socket came,
+    /// then at most an IPv6 one, each with its message.
     /// </summary>
-    public static bool TryInherit(string descriptors)
+    public static bool TryReceive(string descriptor)
     {
-        if (descriptors.Split(',') is not [var ipv4Text, var ipv6Text]
-            || !TryParseRawSocket(ipv4Text, LibC.AF_INET, out var ipv4)
-            || (ipv6Text != "-" && !TryParseRawSocket(ipv6Text, LibC.AF_INET6, out _))
-            || !CapabilityDrop.TryVerify(out _))
+        using var channel = UnprivilegedCopy.TakeChannel(ChildArgument, descriptor, leaveRoot: false);
+        RawSender? ipv4 = null;
+        RawSender? ipv6 = null;
+        Span<byte> message = stackalloc byte[3];
+        var more = true;
+        while (more)
         {
+            var length = Interop.ReceiveWithDescriptor(channel, message, out var socket);
+            var family = length == 2 ? message[0] : (byte)0;
+            more = message[1] == 1;
+            int expected = family switch { IPv4Message when ipv4 is null => LibC.AF_INET, IPv6Message when ipv6 is null => LibC.AF_INET6, _ => -1 };
+            if (socket is null || expected == -1 || !RawSender.IsRawSocket(socket)
+                || Interop.GetSocketOption(socket, LibC.SOL_SOCKET, LibC.SO_DOMAIN, "SO_DOMAIN") != expected)
+            {
+                socket?.Dispose();
+                ipv4?.Dispose();
+                ipv6?.Dispose();
+                return false;
+            }
+            if (family == IPv4Message)
+            {
+                ipv4 = RawSender.FromHandedOver(socket);
+            }
+            else
+            {
+                ipv6 = RawSender.FromHandedOver(socket);
+            }
+        }
+        if (ipv4 is null)
+        {
+            ipv6?.Dispose();
             return false;
         }
-        var senders = new List<RawSender> { RawSender.FromInherited(new FileDescriptorHandle(ipv4)) };
-        if (ipv6Text != "-" && TryParseRawSocket(ipv6Text, LibC.AF_INET6, out var ipv6))
-        {
-            senders.Add(RawSender.FromInherited(new FileDescriptorHandle(ipv6)));
-        }
-        foreach (var sender in senders)
-        {
-            Interop.SetCloseOnExec(sender.Socket, true);
-        }
-        s_inherited = new RawSockets(senders[0], senders.Count > 1 ? senders[1] : null);
+        s_received = new RawSockets(ipv4, ipv6);
         return true;
     }
 
@@ -108,23 +135,26 @@ internal sealed class RawSockets : IDisposable
         _ipv6?.Dispose();
     }
 
-    /// <summary>Whether <paramref name="text"/> names an open descriptor above 2 holding a raw IPPROTO_RAW socket of <paramref name="domain"/>.</summary>
-    private static bool TryParseRawSocket(string text, int domain, out int fd)
+    // Ends the copy on SIGHUP or SIGTERM (ssh ends its ProxyCommand with SIGHUP); SIGINT from a
+    // terminal reaches the copy anyway (same process group), so this process only waits for it.
+    private static int WaitFor(System.Diagnostics.Process copy)
     {
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out fd) || fd < 3 || Interop.DescriptorFlags(fd) is null)
+        var registrations = new[] { PosixSignal.SIGHUP, PosixSignal.SIGTERM, PosixSignal.SIGINT }.Select(signal => PosixSignalRegistration.Create(signal, context =>
         {
-            return false;
-        }
-        using var socket = new FileDescriptorHandle(fd, ownsHandle: false);
+            context.Cancel = true;
+            if (context.Signal != PosixSignal.SIGINT)
+            {
+                copy.Kill();
+            }
+        })).ToList();
         try
         {
-            return Interop.GetSocketOption(socket, LibC.SOL_SOCKET, LibC.SO_TYPE, "SO_TYPE") == LibC.SOCK_RAW
-                && Interop.GetSocketOption(socket, LibC.SOL_SOCKET, SO_PROTOCOL, "SO_PROTOCOL") == LibC.IPPROTO_RAW
-                && Interop.GetSocketOption(socket, LibC.SOL_SOCKET, SO_DOMAIN, "SO_DOMAIN") == domain;
+            copy.WaitForExit();
+            return copy.ExitCode;
         }
-        catch (ErrnoException)
+        finally
         {
-            return false; // not a socket (ENOTSOCK)
+            registrations.ForEach(r => r.Dispose());
         }
     }
 }

@@ -84,7 +84,11 @@ internal static class SocksCommand
 
     private static int Run(ListenAddress address, SocksSettings settings, TextWriter log)
     {
-        using var sockets = RawSockets.OpenThenDropCapabilities();
+        if (RawSockets.Received is not { } sockets)
+        {
+            return RawSockets.RunInUnprivilegedCopy();
+        }
+        using var _ = sockets;
         var (listener, bound) = SocksServer.Listen(address.Address, address.Port);
         using (listener)
         {

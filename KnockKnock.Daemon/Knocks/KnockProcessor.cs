@@ -24,6 +24,7 @@ internal sealed class KnockProcessor
     private readonly TimeProvider _time;
     private readonly RecentKnocks _recent;
     private long _lastSummary = Environment.TickCount64;
+    private long? _lastInternalError;
 
     public KnockProcessor(LogLineParser parser, ProfileIndex profiles, IPortOpener opener, DaemonLog log, int delaySeconds, int errorWindow, TimeProvider? time = null)
     {
@@ -47,11 +48,28 @@ internal sealed class KnockProcessor
 
     public KnockStatistics Statistics { get; } = new();
 
-    /// <summary>Handles one log line; never throws for bad input.</summary>
+    /// <summary>
+    /// Handles one log line; never throws for bad input. A bug that a line triggers (an arithmetic,
+    /// index or argument exception) costs that line only: it is counted as
+    /// <see cref="KnockRejection.InternalError"/> and logged at most once a minute, so no packet
+    /// can stop the daemon.
+    /// </summary>
     public void Process(ReadOnlySpan<byte> line)
     {
-        Handle(line);
         var now = Environment.TickCount64;
+        try
+        {
+            Handle(line);
+        }
+        catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or ArgumentException)
+        {
+            Statistics.Count(KnockRejection.InternalError);
+            if (_lastInternalError is not { } last || now - last >= 60_000)
+            {
+                _lastInternalError = now;
+                _log.Error($"a log line hit a bug and was dropped ({e.GetType().Name}: {e.Message}); please report it with the kernel log line of this moment");
+            }
+        }
         if (now - _lastSummary >= (long)SummaryInterval.TotalMilliseconds)
         {
             _lastSummary = now;
@@ -81,7 +99,7 @@ internal sealed class KnockProcessor
         }
         if (!profile.TryOpen(knock, _errorWindow, out var matched, out var port))
         {
-            if (profile.RetransmitsKnocks && _recent.Contains(knock.Source, knock.SourcePort, knock.Sequence))
+            if (profile.RetransmitsKnocks && knock.HasTimestamp && _recent.IsRetransmission(knock.Source, knock.SourcePort, knock.DestinationPort, knock.Sequence, knock.Timestamp))
             {
                 Statistics.CountRetransmission();
                 return;
@@ -92,7 +110,7 @@ internal sealed class KnockProcessor
         var source = knock.Source;
         if (profile.RetransmitsKnocks)
         {
-            _recent.Add(source, knock.SourcePort, knock.Sequence);
+            _recent.Add(source, knock.SourcePort, knock.DestinationPort, knock.Sequence, knock.Timestamp);
         }
         var name = profile.Profile.Name;
         if (!profile.Profile.AllowedPorts.Contains(port) || _profiles.Find(port) is not null)

@@ -20,4 +20,7 @@ internal enum KnockRejection
 
     /// <summary>Authentic and allowed, its counter used up, but the firewall did not open.</summary>
     OpenFailed,
+
+    /// <summary>Handling the line hit a bug in the daemon (an exception); the line was dropped and the daemon went on.</summary>
+    InternalError,
 }

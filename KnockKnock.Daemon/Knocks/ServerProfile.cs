@@ -55,14 +55,14 @@ internal sealed class ServerProfile : IDisposable
     /// </summary>
     public bool TryOpen(in KnockLine knock, int window, out ulong matchedCounter, out ushort port)
     {
-        if (_v1 is not null)
-        {
-            var fields = new KnockFields((ushort)knock.Carrier, knock.Sequence, knock.Acknowledgment, knock.Window);
-            return _v1.TryOpen(fields, NextCounter, window, knock.DestinationPort, knock.Source, out matchedCounter, out port)
-                && knock.Source.IsIPv4;
-        }
         matchedCounter = 0;
         port = 0;
+        if (_v1 is not null)
+        {
+            // v1 knocks are IPv4 SYNs: an IPv6 line's carrier is a 20-bit flow label, never an ID.
+            return knock.Source.IsIPv4
+                && _v1.TryOpen(new KnockFields((ushort)knock.Carrier, knock.Sequence, knock.Acknowledgment, knock.Window), NextCounter, window, knock.DestinationPort, knock.Source, out matchedCounter, out port);
+        }
         var cipher = knock.Source.IsIPv4 ? _v2IPv4! : _v2IPv6!;
         return knock.HasTimestamp
             && cipher.TryOpen(new KnockFieldsV2(knock.Carrier, knock.Sequence, knock.Timestamp), NextCounter, window, knock.DestinationPort, knock.Source, out matchedCounter, out port);

@@ -175,8 +175,9 @@ internal sealed class LogLineParser
             return LogLineRejection.BadOptions;
         }
         var hex = token[1..^1];
-        // At most 40 bytes of options (a 60-byte TCP header), two hex digits each.
-        if (hex.Length is 0 or > 80 || hex.Length % 2 != 0)
+        // The kernel prints the whole option area: 4 to 40 bytes (a TCP header of 24 to 60 bytes, in
+        // 32-bit words), two hex digits each.
+        if (hex.Length is 0 or > 80 || hex.Length % 8 != 0)
         {
             return LogLineRejection.BadOptions;
         }

@@ -22,6 +22,9 @@ public sealed class KnockProcessorTests
 
     private sealed class RecordingOpener : IPortOpener
     {
+        /// <summary>When set, TryOpen throws it: a bug below the processor.</summary>
+        public Exception? Throw { get; set; }
+
         public List<(string Profile, ulong Counter, HostAddress Source, ushort Port, int Seconds)> Openings { get; } = [];
 
         /// <summary>What the worker answers (and why, when it does not open).</summary>
@@ -29,6 +32,10 @@ public sealed class KnockProcessorTests
 
         public OpenOutcome TryOpen(string profile, ulong counter, HostAddress source, ushort port, int seconds, out string reason)
         {
+            if (Throw is not null)
+            {
+                throw Throw;
+            }
             if (Answer.Outcome != OpenOutcome.Refused)
             {
                 Openings.Add((profile, counter, source, port, seconds));
@@ -302,10 +309,53 @@ public sealed class KnockProcessorTests
     }
 
     [Test]
+    public void Lines_of_either_family_with_any_carrier_to_profiles_of_either_protocol_never_throw()
+    {
+        // An IPv6 SYN's flow label may be any 20-bit value; a v1 profile must treat it as no knock.
+        var random = new Random(11);
+        var lines = 0;
+        foreach (var port in new[] { "7000", "7001", "7002", "7003" })
+        {
+            foreach (var flow in new[] { "0", "65535", "65536", "917504", "1048575" })
+            {
+                Feed(KernelLines.Tcp6(dpt: port, flow: flow, tail: KernelLines.Options((uint)random.NextInt64(1L << 32))));
+                Feed(KernelLines.Tcp6(dpt: port, flow: flow));
+                lines += 2;
+            }
+            foreach (var id in new[] { "0", "1", "65535" })
+            {
+                Feed(KernelLines.Tcp(dpt: port, id: id, tail: KernelLines.Options((uint)random.NextInt64(1L << 32))));
+                Feed(KernelLines.Tcp(dpt: port, id: id));
+                lines += 2;
+            }
+        }
+        Assert.That(_opener.Openings, Is.Empty);
+        Assert.That(_processor.Statistics.Rejected, Is.EqualTo(lines));
+    }
+
+    [Test]
+    public void A_bug_that_a_line_hits_drops_that_line_is_counted_and_logged_and_the_next_line_is_handled()
+    {
+        _opener.Throw = new ArgumentOutOfRangeException("seconds", "a bug");
+        Feed(Line(Seal("alice", 0, 22), 7000));
+        Feed(Line(Seal("alice", 1, 22), 7000));
+        Assert.That(_processor.Statistics.Total(KnockRejection.InternalError), Is.EqualTo(2));
+        Assert.That(_log.ToString().Split('\n').Count(l => l.Contains("hit a bug", StringComparison.Ordinal)), Is.EqualTo(1), "logged once a minute");
+        _opener.Throw = null;
+        Feed(Line(Seal("alice", 2, 22), 7000));
+        Assert.That(_opener.Openings, Has.Count.EqualTo(1));
+        _opener.Throw = new IOException("the worker is gone");
+        Assert.That(() => Feed(Line(Seal("alice", 3, 22), 7000)), Throws.TypeOf<IOException>(), "environment failures still reach the host");
+    }
+
+    [Test]
     public void Processing_a_bogus_knock_line_allocates_nothing()
     {
         var bogus = Encoding.ASCII.GetBytes(KernelLines.Tcp(dpt: "7000"));
-        _processor.Process(bogus);
+        for (var i = 0; i < 100_000; i++)
+        {
+            _processor.Process(bogus);
+        }
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 10_000; i++)
         {

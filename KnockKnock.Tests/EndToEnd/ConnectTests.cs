@@ -1,3 +1,5 @@
+extern alias client;
+
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
@@ -158,8 +160,10 @@ public sealed partial class ConnectTests(string backend)
             Assert.That(line, Is.Not.Null, string.Join('\n', error));
             decoys = int.Parse(DecoyProcess().Match(string.Join('\n', error)).Groups[1].Value, CultureInfo.InvariantCulture);
 
-            Assert.That(ThreadProblems(connect.Id), Is.Empty, "the relaying client");
-            Assert.That(DaemonProcess.CommandLine(connect.Id), Does.Contain("--internal-without-capabilities"), "the client executed itself again");
+            var relay = UnprivilegedCopy(connect.Id);
+            Assert.That(ThreadProblems(relay), Is.Empty, "the relaying copy");
+            Assert.That(SocketsOf(connect.Id), Is.Empty, "the process as started kept no socket after handing the raw ones over");
+            Assert.That(Command.Check("stat", "-c", "%u", $"/proc/{relay}/status").Trim(), Is.EqualTo("0"), "the relay with the raw sockets is not dumpable (its /proc files are root's)");
             Assert.That(ThreadProblems(decoys), Is.Empty, "the decoy sender");
         }
         finally
@@ -217,6 +221,31 @@ public sealed partial class ConnectTests(string backend)
         }
         return problems;
     }
+
+    /// <summary>
+    /// The unprivileged copy that <paramref name="pid"/> (a connect or socks as started) runs the
+    /// command in: its only child whose command line starts with the hidden argument.
+    /// </summary>
+    internal static int UnprivilegedCopy(int pid)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var children = DaemonProcess.Children(pid)
+                .Where(c => DaemonProcess.CommandLine(c) is [_, client::KnockKnock.Client.Connect.RawSockets.ChildArgument, ..])
+                .ToList();
+            if (children.Count == 1)
+            {
+                return children[0];
+            }
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), $"process {pid} has no unprivileged copy");
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>The socket descriptors (/proc/PID/fd links to socket:[...]) of <paramref name="pid"/>.</summary>
+    internal static List<string> SocketsOf(int pid)
+        => [.. Directory.EnumerateFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget ?? "").Where(t => t.StartsWith("socket:", StringComparison.Ordinal))];
 
     private static int DroppedByRule(KnockSite site)
     {

@@ -30,8 +30,9 @@ public sealed partial class DecoyRetransmissionTests
         var pid = int.Parse(Decoys().Match(sent.Result.StdOut).Groups[1].Value, CultureInfo.InvariantCulture);
         try
         {
-            // It drops them first thing, once its runtime is up: before its first retransmission (1 s).
-            Assert.That(() => Capabilities(pid), Is.EqualTo(("0000000000000000", "0000000000000000")).After(900, 50), "the decoy sender holds no capability");
+            // Run as root, it leaves uid 0 for nobody before it takes the raw socket: no thread keeps a capability.
+            Assert.That(() => EveryThread(pid, "Uid", "CapPrm", "CapEff"), Is.EqualTo(new[] { "65534\t65534\t65534\t65534", "0000000000000000", "0000000000000000" }).After(900, 50),
+                "the decoy sender runs as nobody without capabilities");
 
             var lines = Enumerable.Range(0, 3).Select(_ => KnockSite.WaitForLogLine(kernelLog, site.Net.ClientAddress, sent.Knock.SourcePort, site.KnockPort())).ToList();
             var ids = lines.Select(l => int.Parse(KnockSite.Field(l, "ID"), CultureInfo.InvariantCulture)).ToList();
@@ -77,11 +78,15 @@ public sealed partial class DecoyRetransmissionTests
         }
     }
 
-    /// <summary>CapEff and CapPrm of a process, from /proc/PID/status.</summary>
-    private static (string Effective, string Permitted) Capabilities(int pid)
+    /// <summary>The values of <paramref name="fields"/> in /proc/PID/task/*/status, when every thread has the same; else each thread's.</summary>
+    private static string[] EveryThread(int pid, params string[] fields)
     {
-        var status = File.ReadAllText($"/proc/{pid}/status");
-        return (Regex.Match(status, @"CapEff:\s+(\w+)").Groups[1].Value, Regex.Match(status, @"CapPrm:\s+(\w+)").Groups[1].Value);
+        var values = Directory.GetDirectories($"/proc/{pid}/task")
+            .Select(task => File.ReadAllText(Path.Combine(task, "status")))
+            .Select(status => string.Join('|', fields.Select(f => Regex.Match(status, $@"(?m)^{f}:\s+(.*)$").Groups[1].Value)))
+            .Distinct()
+            .ToList();
+        return values.Count == 1 ? values[0].Split('|') : [.. values];
     }
 
     private static uint Timestamp(string line)

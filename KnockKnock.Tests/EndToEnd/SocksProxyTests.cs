@@ -191,8 +191,10 @@ public sealed partial class SocksProxyTests(string backend)
     {
         using var site = new KnockSite(backend, protocol: 2);
         using var socks = SocksProxy.Start(site.Net.Client, "127.0.0.1", "--profiles", ProfileRoot(site, site.Net.ServerAddress), "--no-retransmit");
-        Assert.That(ConnectTests.ThreadProblems(socks.ProcessId), Is.Empty);
-        Assert.That(DaemonProcess.CommandLine(socks.ProcessId), Does.Contain("--internal-without-capabilities"));
+        var proxy = ConnectTests.UnprivilegedCopy(socks.ProcessId);
+        Assert.That(ConnectTests.ThreadProblems(proxy), Is.Empty, "the proxying copy");
+        Assert.That(ConnectTests.SocketsOf(proxy), Is.Not.Empty, "the copy holds the listening socket");
+        Assert.That(ConnectTests.SocketsOf(socks.ProcessId), Is.Empty, "the process as started holds no socket");
     }
 
     /// <summary>A directory of profiles for the proxy: the site's alpha profile, named <paramref name="host"/>.</summary>

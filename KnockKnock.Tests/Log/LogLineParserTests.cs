@@ -51,7 +51,7 @@ public sealed class LogLineParserTests
     }
 
     [TestCase("020405B40402080A55667788000000000103030A", TestName = "TSval in the middle (Linux order)")]
-    [TestCase("080A556677880000000001010402020405B4", TestName = "TSval first, NOPs, SACK_PERM and MSS after")]
+    [TestCase("080A556677880000000001010402020405B40000", TestName = "TSval first, NOPs, SACK_PERM and MSS after")]
     [TestCase("0101080A5566778800000000", TestName = "TSval after two NOPs")]
     [TestCase("020405B4080A55667788000000000000", TestName = "TSval then EOL padding")]
     public void TSval_is_found_by_walking_the_options_wherever_it_is(string options)
@@ -74,8 +74,9 @@ public sealed class LogLineParserTests
     [TestCase("080a5566778800000000", TestName = "Lower-case hex")]
     [TestCase("080A55667788000000000800", TestName = "Option length 0")]
     [TestCase("02", TestName = "Kind without length")]
-    [TestCase("080A55667788000000000A0C0A55", TestName = "Option with length past the end")]
-    [TestCase("080A55667788000000000101080A5566778900000000", TestName = "Two timestamps")]
+    [TestCase("080A55667788000000000A0C0A550000", TestName = "Option with length past the end")]
+    [TestCase("080A55667788000000000101080A55667789000000000000", TestName = "Two timestamps")]
+    [TestCase("0101080A556677880000000001", TestName = "Not a whole number of 32-bit words")]
     [TestCase("", TestName = "Empty")]
     [TestCase("0101010101010101010101010101010101010101010101010101010101010101010101010101010101", TestName = "More than 40 bytes")]
     public void Malformed_TCP_options_are_refused(string options)

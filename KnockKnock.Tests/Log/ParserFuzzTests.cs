@@ -16,7 +16,7 @@ public sealed class ParserFuzzTests
     private const int Iterations = 10_000;
     private static readonly LogLineParser Parser = new();
     private static readonly string[] Optional = ["UID=0 GID=0 ", "MARK=0x1 ", "[SRC=9.9.9.9 DPT=1 SEQ=2 ACK=3 WINDOW=4 ID=5 SYN ] ", "INCOMPLETE [8 bytes] ", ""];
-    private static readonly string[] Insertions = [" ", "[", "]", "(", ")", "SYN ", "ACK ", "SEQ=1 ", "DPT=0 ", "PROTO=UDP ", "OPT ", "OPT (080A00000001) ", "FLOWLBL=1 ", "ID=2 ", "0", "9", "A", ".", ":", "=", "\n", "\u00ff", "knockknock: "];
+    private static readonly string[] Insertions = [" ", "[", "]", "(", ")", "SYN ", "ACK ", "SEQ=1 ", "DPT=0 ", "PROTO=UDP ", "OPT ", "OPT (0101080A0000000100000000) ", "FLOWLBL=1 ", "ID=2 ", "0", "9", "A", ".", ":", "=", "\n", "\u00ff", "knockknock: "];
 
     [Test]
     public void Random_valid_lines_parse_to_exactly_their_values()
@@ -258,7 +258,7 @@ public sealed class ParserFuzzTests
             : null;
     }
 
-    /// <summary>The TCP options token: "(HEX)", upper-case, whole options, kind-length walk; TSval from kind 8.</summary>
+    /// <summary>The TCP options token: "(HEX)", upper-case, whole 32-bit words, kind-length walk; TSval from kind 8.</summary>
     private static bool TcpOptions(string token, out bool hasTimestamp, out uint timestamp)
     {
         (hasTimestamp, timestamp) = (false, 0);
@@ -267,7 +267,7 @@ public sealed class ParserFuzzTests
             return false;
         }
         var hex = token[1..^1];
-        if (hex.Length is 0 or > 80 || hex.Length % 2 != 0 || !hex.All(c => char.IsAsciiDigit(c) || c is >= 'A' and <= 'F'))
+        if (hex.Length is 0 or > 80 || hex.Length % 8 != 0 || !hex.All(c => char.IsAsciiDigit(c) || c is >= 'A' and <= 'F'))
         {
             return false;
         }

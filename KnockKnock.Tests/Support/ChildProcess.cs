@@ -53,9 +53,47 @@ internal static class ChildProcess
         {
             return SendRaw(packets);
         }
-        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG... | swap-loop DIR NAME LINK TARGET SECONDS | hold-lock PATH | send-raw HEX...");
+        if (args is ["steal-descriptor", var pid])
+        {
+            return StealDescriptor(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG... | swap-loop DIR NAME LINK TARGET SECONDS | hold-lock PATH | send-raw HEX... | steal-descriptor PID");
         return 2;
     }
+
+    /// <summary>
+    /// What a local user tries on another process of theirs: pidfd_getfd(2) of each of its
+    /// descriptors 3-63. Prints and exits 0 for "EPERM" (the process is out of reach), 1 and the
+    /// number for a stolen descriptor, 2 for anything else.
+    /// </summary>
+    private static int StealDescriptor(int pid)
+    {
+        const long PidfdOpen = 434, PidfdGetfd = 438; // the same numbers on x86-64 and arm64
+        var pidfd = SyscallDescriptor(PidfdOpen, pid, 0, 0);
+        if (pidfd < 0)
+        {
+            Console.WriteLine($"pidfd_open: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+            return 2;
+        }
+        for (var fd = 3; fd < 64; fd++)
+        {
+            if (SyscallDescriptor(PidfdGetfd, pidfd, fd, 0) >= 0)
+            {
+                Console.WriteLine($"stole descriptor {fd}");
+                return 1;
+            }
+            if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Tmds.Linux.LibC.EPERM)
+            {
+                Console.WriteLine("EPERM");
+                return 0;
+            }
+        }
+        Console.WriteLine("no descriptor found");
+        return 2;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern long SyscallDescriptor(long number, long first, long second, long third);
 
     /// <summary>
     /// Sends complete IPv4 or IPv6 packets (hex) as they are, through IPPROTO_RAW sockets, in the

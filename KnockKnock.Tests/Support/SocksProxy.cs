@@ -7,7 +7,8 @@ namespace KnockKnock.Tests.Support;
 /// <summary>
 /// A real <c>knockknock socks</c> started in a namespace on a port the kernel picks (<c>--listen
 /// 127.0.0.1:0</c>), with the port read from its first line. Collects its standard error lines;
-/// dispose ends it by PID (<c>ip netns exec</c> and the client's own re-execution keep the PID).
+/// dispose ends it by PID (<c>ip netns exec</c> keeps the PID; the process as started ends its
+/// unprivileged copy on SIGTERM).
 /// </summary>
 internal sealed partial class SocksProxy : IDisposable
 {
