@@ -6,7 +6,7 @@ namespace KnockKnock.Client.Connect;
 /// <summary>
 /// The raw sockets that the knocks of <c>connect</c> and <c>socks</c> go out through, one per
 /// family, held by a process that never had a capability in any thread. The process as started
-/// (with CAP_NET_RAW, from a file capability or as root) only opens them, starts an
+/// (with CAP_NET_RAW, from a file capability or as root) makes itself non-dumpable, opens them, starts an
 /// <see cref="UnprivilegedCopy"/> of itself with the same arguments, standard streams and working
 /// directory, hands the sockets over as SCM_RIGHTS, closes its own and waits for the copy, passing
 /// on SIGHUP and SIGTERM (what ssh sends its ProxyCommand) as SIGKILL and returning its exit code. The copy
@@ -45,6 +45,8 @@ internal sealed class RawSockets : IDisposable
     /// </summary>
     public static int RunInUnprivilegedCopy()
     {
+        // Non-dumpable before the raw sockets exist: its user cannot take them during the handover.
+        Interop.SetNotDumpable();
         using var ipv4 = Knocker.OpenSender(ipv6: false);
         RawSender? ipv6 = null;
         try
