@@ -1,7 +1,9 @@
 #!/bin/bash
-# minimal-firewall.sh: sets up a default-drop input firewall for KnockKnock: loopback and
-# established connections allowed, SYNs to every profile's knock port LOGged (prefix, TCP
-# sequence numbers, rate-limited per source address) and dropped, the daemon's openings accepted.
+# minimal-firewall.sh: sets up a default-drop input firewall for KnockKnock, IPv4 and IPv6:
+# loopback and established connections allowed (and ICMPv6 neighbour discovery, multicast
+# listener queries and errors), SYNs to every profile's knock port LOGged (prefix, TCP sequence
+# numbers and options, rate-limited per source address, IPv6 per /64) and dropped, the daemon's
+# openings accepted.
 #
 #   minimal-firewall.sh [--firewall nft|iptables] [--config-dir DIR] [--dry-run] [--knockknock-daemon PATH]
 #
@@ -9,18 +11,19 @@
 # applies them:
 #   nft:      the printed ruleset goes to `nft -f -` (one atomic transaction; table inet knockknock
 #             only, other tables are left alone; reloading keeps current openings).
-#   iptables: one command per printed line, never through a shell: no eval, no word splitting by
-#             the shell. Each line is checked against a strict grammar (words of
-#             [A-Za-z0-9_.,:/=+%@-] or one single-quoted word without quotes, separated by one
-#             space; only the log prefix needs quotes) and split into an argv by the regex in
-#             tokenize; a line that does not fit aborts before anything is applied. That keeps
-#             the printed lines pasteable into a shell by hand and leaves nothing for this script
-#             to interpret. Re-runs are safe: `-N CHAIN` is skipped when the chain exists, and
-#             `-A`/`-I` when `iptables -C` finds the rule, unless the list flushed that chain
-#             before (then it is rebuilt).
-# --dry-run prints on stdout exactly what would be applied (the nft input, or the iptables command
-# lines; lines found present already are printed as "# present, skipped: ...") and changes nothing:
-# it only reads the ruleset (nft -c, iptables -C/-L).
+#   iptables: one command per printed line (ipset, iptables, ip6tables), never through a shell:
+#             no eval, no word splitting by the shell. Each line is checked against a strict
+#             grammar (words of [A-Za-z0-9_.,:/=+%@-] or one single-quoted word without quotes,
+#             separated by one space; only the log prefix needs quotes) and split into an argv by
+#             the regex in tokenize; a line that does not fit aborts before anything is applied.
+#             That keeps the printed lines pasteable into a shell by hand and leaves nothing for
+#             this script to interpret. Re-runs are safe: `ipset -exist create` accepts an identical
+#             set, `-N CHAIN` is skipped when the chain exists, and `-A`/`-I` when `iptables -C`
+#             (or ip6tables -C) finds the rule, unless the list flushed that chain before (then it
+#             is rebuilt).
+# --dry-run prints on stdout exactly what would be applied (the nft input, or the command lines;
+# lines found present already are printed as "# present, skipped: ...") and changes nothing: it
+# only reads the ruleset (nft -c, iptables -C/-L, ip6tables -C/-L).
 #
 # Exit codes: 0 done, 1 failure (missing tool or daemon, a firewall command failed),
 # 2 usage (bad option, no profiles, bad config), 3 not root.
@@ -103,21 +106,25 @@ case $header in
     *) die 1 "unexpected first line from $daemon rules: '$header' (daemon and script from different versions?)" ;;
 esac
 
-tool=$(command -v "$kind" || true)
-if [[ -z $tool ]]; then
-    [[ $kind == nft ]] && die 1 "nft not found: install nftables (apt-get install nftables) or use --firewall iptables"
-    die 1 "iptables not found: install iptables (apt-get install iptables) or use --firewall nft"
-fi
-# knockknock-daemon refuses iptables-legacy (it rewrites the whole table for every rule change,
-# which gives running openings their one connection back): a default-drop baseline that no daemon
-# can serve would only lock new logins out.
-if [[ $kind == iptables ]]; then
-    version=$("$tool" --version)
-    [[ $version == *"(nf_tables)"* ]] || die 1 "$tool is not iptables-nft ($version): knockknock-daemon refuses legacy iptables; use --firewall nft, or update-alternatives --set iptables /usr/sbin/iptables-nft"
+if [[ $kind == nft ]]; then
+    tool=$(command -v nft || true)
+    [[ -n $tool ]] || die 1 "nft not found: install nftables (apt-get install nftables) or use --firewall iptables"
+else
+    declare -A tools=()
+    for name in iptables ip6tables ipset; do
+        tools[$name]=$(command -v "$name" || true)
+        [[ -n ${tools[$name]} ]] || die 1 "$name not found: install iptables and ipset (apt-get install iptables ipset) or use --firewall nft"
+    done
+    # knockknock-daemon refuses legacy iptables (its worker notices a reload that removed its chain
+    # only through nf_tables): a default-drop baseline that no daemon can serve would only lock new
+    # logins out.
+    for name in iptables ip6tables; do
+        version=$("${tools[$name]}" --version)
+        [[ $version == *"(nf_tables)"* ]] || die 1 "${tools[$name]} is not $name-nft ($version): knockknock-daemon refuses legacy iptables; use --firewall nft, or update-alternatives --set $name /usr/sbin/$name-nft"
+    done
 fi
 
-echo "$me: warning: established connections (your SSH session) and loopback stay allowed; every other new inbound connection is dropped unless a knock opens it" >&2
-[[ $kind == nft ]] || echo "$me: warning: iptables covers IPv4 only; IPv6 input is not filtered by this script (ip6tables is not touched)" >&2
+echo "$me: warning: established connections (your SSH session) and loopback stay allowed; every other new inbound connection (IPv4 and IPv6) is dropped unless a knock opens it" >&2
 
 if [[ $kind == nft ]]; then
     if [[ $dry_run -eq 1 ]]; then
@@ -132,7 +139,7 @@ if [[ $kind == nft ]]; then
     exit 0
 fi
 
-# ---- iptables: one argv per line, no shell ----
+# ---- iptables and ip6tables (and ipset): one argv per line, no shell ----
 
 # Splits $1 into the array `words`; returns 1 when the line is not in the grammar above.
 tokenize() {
@@ -155,31 +162,33 @@ commands=()
 while IFS= read -r line; do
     [[ -n $line && $line != \#* ]] || continue
     tokenize "$line" || die 1 "refusing a line from $daemon rules that is not plain words: $line"
-    [[ ${#words[@]} -ge 3 && ${words[0]} == iptables && ${words[1]} == -w ]] || die 1 "refusing a line from $daemon rules that is not an 'iptables -w' command: $line"
+    [[ ${#words[@]} -ge 3 && ( ( ${words[0]} =~ ^ip6?tables$ && ${words[1]} == -w ) || ( ${words[0]} == ipset && ${words[1]} == -exist && ${words[2]} == create ) ) ]] \
+        || die 1 "refusing a line from $daemon rules that is not an 'iptables -w', 'ip6tables -w' or 'ipset -exist create' command: $line"
     commands+=("$line")
 done <<<"$rules"
-[[ ${#commands[@]} -gt 0 ]] || die 1 "$daemon rules printed no iptables commands"
+[[ ${#commands[@]} -gt 0 ]] || die 1 "$daemon rules printed no commands"
 
 declare -A flushed=()
 applied=0
 skipped=0
 for line in "${commands[@]}"; do
     tokenize "$line"
+    tool=${tools[${words[0]}]}
     args=("${words[@]:1}")
     op=${words[2]}
     chain=${words[3]:-none}
     present=0
-    case $op in
-        -F)
-            flushed[$chain]=1
+    case ${words[0]}:$op in
+        *tables:-F)
+            flushed[${words[0]}:$chain]=1
             ;;
-        -N)
+        *tables:-N)
             if "$tool" -w -n -L "$chain" >/dev/null 2>&1; then present=1; fi
             ;;
-        -A | -I)
+        *tables:-A | *tables:-I)
             spec=("${words[@]:4}")
             if [[ $op == -I && ${spec[0]:-} =~ ^[0-9]+$ ]]; then spec=("${spec[@]:1}"); fi
-            if [[ -z ${flushed[$chain]:-} ]] && "$tool" -w -C "$chain" "${spec[@]}" >/dev/null 2>&1; then present=1; fi
+            if [[ -z ${flushed[${words[0]}:$chain]:-} ]] && "$tool" -w -C "$chain" "${spec[@]}" >/dev/null 2>&1; then present=1; fi
             ;;
     esac
     if [[ $present -eq 1 ]]; then
@@ -192,13 +201,14 @@ for line in "${commands[@]}"; do
         continue
     fi
     # The ACCEPT rules for loopback and established connections come before the policy turns to
-    # DROP (the last line): a failure here leaves the policy as it was, so nobody is locked out.
-    "$tool" "${args[@]}" || die 1 "failed: $line (the commands before it are in place; the INPUT policy is unchanged unless this was the last line)"
+    # DROP (the last line of each family): a failure here leaves that policy as it was, so nobody
+    # is locked out.
+    "$tool" "${args[@]}" || die 1 "failed: $line (the commands before it are in place; an INPUT policy is unchanged unless its last line ran)"
     applied=$((applied + 1))
 done
 
 if [[ $dry_run -eq 1 ]]; then
     echo "$me: dry run: nothing changed" >&2
 else
-    echo "$me: ran $applied iptables command(s), $skipped already in place; INPUT policy DROP" >&2
+    echo "$me: ran $applied command(s), $skipped already in place; INPUT policy DROP for IPv4 and IPv6" >&2
 fi

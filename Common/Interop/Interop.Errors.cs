@@ -7,7 +7,9 @@ namespace KnockKnock;
 /// projects that call it (each project's .csproj lists what it uses). Every import is declared with
 /// SetLastError, so <see cref="Marshal.GetLastPInvokeError"/> holds that call's errno; Tmds.LibC's
 /// <c>LibC.errno</c> is never read (it returns whatever the last SetLastError import saved, so it
-/// can be stale). This file is the one place where errno becomes an exception. Calls that return a
+/// can be stale). libsystemd's functions return -errno instead and set no errno: the sd_journal
+/// imports have no SetLastError and go through <see cref="CheckNegative"/>. This file is the one
+/// place where errno becomes an exception. Calls that return a
 /// descriptor are declared as returning <c>int</c> and checked before a
 /// <see cref="FileDescriptorHandle"/> is made.
 /// </summary>
@@ -23,4 +25,8 @@ internal static partial class Interop
     /// <inheritdoc cref="Check(int, string, string?)"/>
     public static long Check(long result, string call, string? path = null)
         => result == -1 ? throw Error(call, path, Marshal.GetLastPInvokeError()) : result;
+
+    /// <summary>Returns <paramref name="result"/>, or throws for the errno it carries when it is negative (libsystemd's -errno convention).</summary>
+    public static int CheckNegative(int result, string call, string? path = null)
+        => result < 0 ? throw Error(call, path, -result) : result;
 }

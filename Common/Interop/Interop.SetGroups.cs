@@ -10,4 +10,7 @@ internal static partial class Interop
 
     /// <summary>setgroups(0, NULL): no supplementary groups.</summary>
     public static unsafe void ClearSupplementaryGroups() => Check(SetGroupsNative(0, null), "setgroups");
+
+    /// <summary>setgroups(1, &amp;gid): exactly one supplementary group.</summary>
+    public static unsafe void SetSupplementaryGroup(uint gid) => Check(SetGroupsNative(1, &gid), "setgroups");
 }

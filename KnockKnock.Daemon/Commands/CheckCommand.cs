@@ -10,8 +10,8 @@ namespace KnockKnock.Daemon.Commands;
 
 /// <summary>
 /// `knockknock-daemon check`: validates the config and every profile (permissions, keys, knock-port
-/// clashes), the log source, the firewall tool and the LOG rule of each knock port, without
-/// changing anything. One line per problem; exit 0 only when all is well.
+/// clashes), the log source (and whether the daemon user can go on reading it after the privilege
+/// drop), the firewall tool and the LOG rule of each knock port, without changing anything. One line per problem; exit 0 only when all is well.
 /// </summary>
 internal static class CheckCommand
 {
@@ -117,7 +117,8 @@ internal static class CheckCommand
         try
         {
             var (uid, gid) = PrivilegeDrop.ResolveUser(config.User);
-            if (LogSourceOption.UnprivilegedReadProblem(logSourceOverride ?? config.LogSource, uid, gid) is { } problem)
+            var source = logSourceOverride ?? config.LogSource;
+            if (LogSourceOption.UnprivilegedReadProblem(source, uid, gid, PrivilegeDrop.ResolveKeptGroup(LogSourceOption.KeptGroup(source))) is { } problem)
             {
                 problems.Add(problem);
             }
@@ -147,7 +148,18 @@ internal static class CheckCommand
         }
         else
         {
-            problems.AddRange(unlogged.Select(p => $"no LOG rule with prefix \"{config.LogPrefix}\" and TCP sequence logging for knock port {p} (profile {knockPorts[p]}): see scripts/minimal-firewall.sh"));
+            foreach (var port in unlogged.GroupBy(u => u.Port))
+            {
+                if (port.Count() == 2)
+                {
+                    problems.Add($"no LOG rule with prefix \"{config.LogPrefix}\" and TCP sequence and options logging for knock port {port.Key} (profile {knockPorts[port.Key]}): see scripts/minimal-firewall.sh");
+                }
+                else
+                {
+                    warnings.Add($"no LOG rule with prefix \"{config.LogPrefix}\" and TCP sequence and options logging for {port.Single().Family} knocks to port {port.Key} (profile {knockPorts[port.Key]}): "
+                        + "they cannot arrive (see scripts/minimal-firewall.sh)");
+                }
+            }
         }
         return problems;
     }

@@ -31,7 +31,7 @@ internal static class DaemonOptions
 
     public static Option<string?> LogSource() => new("--log-source")
     {
-        Description = "kmsg (default) or file:PATH, e.g. file:/var/log/kern.log",
+        Description = "kmsg (default), journal (the systemd journal's kernel records) or file:PATH, e.g. file:/var/log/kern.log",
     };
 
     public static Option<string?> PidFile() => new("--pidfile")

@@ -44,11 +44,14 @@ internal static class FlushCommand
                 }
             }
             var backend = FirewallBackends.Resolve(parse.GetValue(firewall) ?? config.Firewall);
-            if (!backend.TryCreateOpenings(backend.WorkerArguments(config.FirewallSettings), FirewallTool.TryRun, out var openings))
+            if (!backend.TryCreateOpenings(backend.WorkerArguments(config.FirewallSettings), output.WriteLine, out var openings))
             {
                 throw new InvalidOperationException($"the {backend.Name} backend refused its own settings");
             }
-            openings.Reset();
+            using (openings)
+            {
+                openings.Reset();
+            }
             output.WriteLine($"no daemon running (no process holds {path}); reset the {backend.Name} openings directly");
             return ExitCodes.Ok;
         });

@@ -48,7 +48,9 @@ internal static class StatusCommand
         }
         output.WriteLine($"knockknock-daemon is running: pid {status.Pid}, worker pid {status.WorkerPid}, since {status.Started:yyyy-MM-dd HH:mm:ss}Z");
         output.WriteLine($"log source: {status.LogSource} ({status.LogSourceCounters})");
-        output.WriteLine($"firewall: {status.Firewall}");
+        output.WriteLine(status.FirewallRecreated is { } recreated
+            ? $"firewall: {status.Firewall}; the worker last recreated what openings need, gone after a reload, at {recreated:yyyy-MM-dd HH:mm:ss}Z ({Seconds(now - recreated)} s ago)"
+            : $"firewall: {status.Firewall}");
         output.WriteLine("profiles:");
         foreach (var (name, knockPort, allowed, last) in status.Profiles)
         {

@@ -2,6 +2,7 @@ using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Firewall.Nft;
+using KnockKnock.Daemon.Log;
 using KnockKnock.Daemon.Worker;
 using FirewallLogPrefix = KnockKnock.Daemon.Firewall.LogPrefix;
 
@@ -16,11 +17,12 @@ internal sealed record DaemonConfig
     public const string DefaultConfigDirectory = "/etc/knockknock.d";
     public const string DefaultStateDirectory = "/var/lib/knockknock";
     public const int MaxDelaySeconds = WorkerPolicy.MaxDelaySeconds;
+    public const int MaxKnockAgeSeconds = 3600;
     private const string Section = "main";
 
     private static readonly Dictionary<string, string[]> s_keys = new()
     {
-        [Section] = ["delay", "error_window", "log_source", "log_prefix", "firewall", "nft_set", "user", "state_dir", "pidfile", "max_openings", "max_opening_rate"],
+        [Section] = ["delay", "error_window", "log_source", "log_prefix", "firewall", "nft_set", "user", "state_dir", "pidfile", "max_openings", "max_opening_rate", "max_knock_age"],
     };
 
     /// <summary>Seconds an opening lasts.</summary>
@@ -29,7 +31,13 @@ internal sealed record DaemonConfig
     /// <summary>How many counters past the expected one a knock may use (lost packets).</summary>
     public int ErrorWindow { get; init; } = 20;
 
-    /// <summary>`kmsg` or `file:PATH`; null picks /dev/kmsg.</summary>
+    /// <summary>
+    /// Seconds a knock logged while no daemon read the log (read when a daemon starts and catches
+    /// up) may be old and still open (README, "Restarts").
+    /// </summary>
+    public int MaxKnockAge { get; init; } = Resumption.DefaultMaxKnockAgeSeconds;
+
+    /// <summary>`kmsg`, `journal` or `file:PATH`; null picks /dev/kmsg.</summary>
     public string? LogSource { get; init; }
 
     /// <summary>The netfilter LOG prefix that marks knock lines.</summary>
@@ -100,6 +108,7 @@ internal sealed record DaemonConfig
             PidFile = ini.Get(Section, "pidfile"),
             MaxOpenings = ini.GetInt(Section, "max_openings", WorkerPolicy.DefaultMaxOpenings, 1, 1_000_000),
             MaxOpeningRate = ini.GetInt(Section, "max_opening_rate", WorkerPolicy.DefaultMaxRatePerSecond, 1, 1_000_000),
+            MaxKnockAge = ini.GetInt(Section, "max_knock_age", Resumption.DefaultMaxKnockAgeSeconds, 1, MaxKnockAgeSeconds),
             ProfilesDirectory = profiles,
         };
     }

@@ -27,6 +27,7 @@ internal sealed partial class DaemonHost
             throw KnockKnockException.Failure(problem);
         }
         var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
+        var keptGroup = PrivilegeDrop.ResolveKeptGroup(LogSourceOption.KeptGroup(_config.LogSource));
         var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath);
         ProfileIndex? profiles = null;
         ILogSource? source = null;
@@ -40,15 +41,15 @@ internal sealed partial class DaemonHost
             });
             source = LogSourceOption.Open(_config.LogSource);
             WarnAboutLogSource(profiles);
-            if (LogSourceOption.UnprivilegedReadProblem(_config.LogSource, uid, gid) is { } readProblem)
+            if (LogSourceOption.UnprivilegedReadProblem(_config.LogSource, uid, gid, keptGroup) is { } readProblem)
             {
                 _log.Warning(readProblem);
             }
             WarnAboutLogRules(firewall, profiles);
-            var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate,
+            var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate, _config.LogPrefix,
                 profiles.Profiles.ToDictionary(p => p.Profile.Name, p => new WorkerPolicy.ProfileRule(p.Profile.KnockPort, p.Profile.AllowedPorts), StringComparer.Ordinal));
             var worker = WorkerClient.Start(firewall, _config.FirewallSettings, policy, state!.Counters, onMessage: _log.Error);
-            return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath);
+            return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath, keptGroup);
         }
         catch
         {
@@ -93,7 +94,8 @@ internal sealed partial class DaemonHost
         }
         else if (unlogged.Count > 0)
         {
-            _log.Warning($"no LOG rule with prefix \"{_config.LogPrefix}\" and TCP sequence logging for knock port(s) {string.Join(", ", unlogged)}: knocks to them cannot arrive (see scripts/minimal-firewall.sh)");
+            _log.Warning($"no LOG rule with prefix \"{_config.LogPrefix}\" and TCP sequence and options logging for knock port(s) {UnloggedPort.Describe(unlogged)}: "
+                + "knocks to them cannot arrive (see scripts/minimal-firewall.sh)");
         }
     }
 }

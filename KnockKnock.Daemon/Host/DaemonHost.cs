@@ -11,7 +11,8 @@ namespace KnockKnock.Daemon.Host;
 /// <summary>
 /// The daemon's life (DESIGN.md invariant 5): as root, load config and profiles, take the pidfile,
 /// prepare the state directory, open the log source, start the root worker; then drop to the
-/// daemon user and read the log until SIGTERM/SIGINT (exit 0, worker removes all openings) or the
+/// daemon user, resume the log where the last daemon stopped (<see cref="PositionKeeper"/>,
+/// invariant 10) and read it until SIGTERM/SIGINT (exit 0, worker removes all openings) or the
 /// worker dies (exit 1). SIGUSR1 flushes all openings (`knockknock-daemon flush`). SIGHUP cannot
 /// reload in place: the profiles are root-only and this process has dropped root, so a restart is
 /// the reload (README, "Reloading"). Under a service manager (--foreground) SIGHUP detaches the
@@ -42,17 +43,22 @@ internal sealed partial class DaemonHost
         _reloadByExit = reloadByExit;
     }
 
-    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile, string DaemonDirectory);
+    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile, string DaemonDirectory, uint? KeptGroup);
 
     public int Run()
     {
-        var (profiles, source, worker, firewall, pidFile, daemonDirectory) = StartAsRoot();
+        var (profiles, source, worker, firewall, pidFile, daemonDirectory, keptGroup) = StartAsRoot();
         using var stop = new StopRequest();
         var startedAt = DateTimeOffset.UtcNow;
         try
         {
-            var (uid, gid) = PrivilegeDrop.Drop(_config.User);
-            var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow);
+            var (uid, gid) = PrivilegeDrop.Drop(_config.User, keptGroup);
+            var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow)
+            {
+                MaxKnockAge = TimeSpan.FromSeconds(_config.MaxKnockAge),
+            };
+            using var positions = PositionKeeper.Resume(source, daemonDirectory, _log);
+            var firewallWatch = new FirewallWatch(worker.Check, () => processor.Statistics.Accepted + processor.Statistics.Rejected, _log, _config.LogPrefix, startedAt);
             var statusGate = new Lock();
             var statusFailing = false;
             void Publish()
@@ -61,7 +67,7 @@ internal sealed partial class DaemonHost
                 {
                     try
                     {
-                        Status(processor, profiles, worker, firewall, source, startedAt).Write(daemonDirectory);
+                        Status(processor, profiles, worker, firewall, firewallWatch.LastRecreated, source, startedAt).Write(daemonDirectory);
                         if (statusFailing)
                         {
                             statusFailing = false;
@@ -80,8 +86,22 @@ internal sealed partial class DaemonHost
                 }
             }
 
-            processor.Opened += Publish;
+            // After an opening, at most one write per 250 ms: each write makes, fills and renames a
+            // file, which under a burst of knocks cost the daemon more than the knocks themselves;
+            // the timer writes the rest within 2 s. Opened is raised on the knock thread only.
+            var openedPublished = 0L;
+            processor.Opened += () =>
+            {
+                var now = Environment.TickCount64;
+                if (now - openedPublished >= 250)
+                {
+                    openedPublished = now;
+                    Publish();
+                }
+            };
+            processor.Opened += positions.Request;
             using var statusTimer = new Timer(_ => Publish(), null, s_statusInterval, s_statusInterval);
+            using var firewallTimer = new Timer(_ => firewallWatch.Poll(DateTimeOffset.UtcNow), null, FirewallWatch.Interval, FirewallWatch.Interval);
             var signals = HandleSignals(stop, worker, processor, Publish);
             try
             {
@@ -93,9 +113,14 @@ internal sealed partial class DaemonHost
                 }
                 _log.Info($"started: {profiles.Profiles.Count} profile(s) on knock port(s) {string.Join(", ", profiles.Profiles.Select(p => p.Profile.KnockPort))}, "
                     + $"log source {LogSourceOption.Describe(_config.LogSource)}, firewall {firewall.Name} (worker pid {worker.ProcessId}), "
-                    + $"running as uid {uid} gid {gid}, openings last {_config.Delay} s");
+                    + $"running as uid {uid} gid {gid}{(keptGroup is { } kept ? $" with group {kept}" : "")}, openings last {_config.Delay} s");
                 _onStarted?.Invoke();
-                source.Run(processor.Process, stop.Token);
+                source.Run((line, replayAge) =>
+                {
+                    processor.Process(line, replayAge);
+                    positions.AfterLine();
+                }, stop.Token);
+                positions.Save();
                 _log.Info($"stopping: {processor.Statistics.Accepted} knock(s) accepted, {processor.Statistics.Rejected} rejected; "
                     + (stop.KeepsOpenings ? "keeping the openings" : "removing all openings"));
             }
@@ -135,7 +160,7 @@ internal sealed partial class DaemonHost
         }
     }
 
-    private DaemonStatus Status(KnockProcessor processor, ProfileIndex profiles, WorkerClient worker, IFirewallBackend firewall, ILogSource source, DateTimeOffset startedAt)
+    private DaemonStatus Status(KnockProcessor processor, ProfileIndex profiles, WorkerClient worker, IFirewallBackend firewall, DateTimeOffset? firewallRecreated, ILogSource source, DateTimeOffset startedAt)
     {
         var now = DateTimeOffset.UtcNow;
         return new DaemonStatus(
@@ -146,6 +171,7 @@ internal sealed partial class DaemonHost
             LogSourceOption.Describe(_config.LogSource),
             source.Counters,
             firewall.Name,
+            firewallRecreated,
             processor.Statistics.Accepted,
             processor.Statistics.Rejected,
             processor.Statistics.Retransmissions,

@@ -20,6 +20,7 @@ internal sealed partial record DaemonStatus(
     string LogSource,
     string LogSourceCounters,
     string Firewall,
+    DateTimeOffset? FirewallRecreated,
     long Accepted,
     long Rejected,
     long Retransmissions,
@@ -40,6 +41,7 @@ internal sealed partial record DaemonStatus(
         Line(text, "log_source", LogSource);
         Line(text, "log_counters", LogSourceCounters);
         Line(text, "firewall", Firewall);
+        Line(text, "firewall_recreated", FirewallRecreated is { } recreated ? Time(recreated) : "-");
         Line(text, "accepted", Accepted.ToString(CultureInfo.InvariantCulture));
         Line(text, "rejected", Rejected.ToString(CultureInfo.InvariantCulture));
         Line(text, "retransmissions", Retransmissions.ToString(CultureInfo.InvariantCulture));
@@ -111,6 +113,7 @@ internal sealed partial record DaemonStatus(
             || !TryPositive(values["pid"], out var pid) || !TryPositive(values["worker_pid"], out var workerPid)
             || !TryTime(values["started"], out var started) || !TryTime(values["updated"], out var updated)
             || FirewallBackends.Find(values["firewall"]) is null
+            || (values["firewall_recreated"] != "-" && !TryTime(values["firewall_recreated"], out _))
             || !TryCount(values["accepted"], out var accepted) || !TryCount(values["rejected"], out var rejected)
             || !TryCount(values["retransmissions"], out var retransmissions)
             || !Reasons().IsMatch(values["rejected_by_reason"]))
@@ -118,11 +121,11 @@ internal sealed partial record DaemonStatus(
             return false;
         }
         status = new DaemonStatus(pid, workerPid, started, updated, values["log_source"], values["log_counters"], values["firewall"],
-            accepted, rejected, retransmissions, values["rejected_by_reason"], profiles, openings);
+            values["firewall_recreated"] == "-" ? null : ParseTime(values["firewall_recreated"]), accepted, rejected, retransmissions, values["rejected_by_reason"], profiles, openings);
         return true;
     }
 
-    private static readonly string[] s_scalarKeys = ["pid", "worker_pid", "started", "updated", "log_source", "log_counters", "firewall", "accepted", "rejected", "retransmissions", "rejected_by_reason"];
+    private static readonly string[] s_scalarKeys = ["pid", "worker_pid", "started", "updated", "log_source", "log_counters", "firewall", "firewall_recreated", "accepted", "rejected", "retransmissions", "rejected_by_reason"];
 
     [System.Text.RegularExpressions.GeneratedRegex("^(none|[A-Za-z]+=[0-9]{1,19}(, [A-Za-z]+=[0-9]{1,19})*)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex Reasons();

@@ -49,17 +49,27 @@ internal sealed class KnockProcessor
     public KnockStatistics Statistics { get; } = new();
 
     /// <summary>
-    /// Handles one log line; never throws for bad input. A bug that a line triggers (an arithmetic,
-    /// index or argument exception) costs that line only: it is counted as
+    /// A knock the log source read while catching up on what was logged before the daemon started,
+    /// logged longer ago than this, is not opened: its sender has given up on it (README, "Restarts").
+    /// </summary>
+    public TimeSpan MaxKnockAge { get; init; } = TimeSpan.FromSeconds(Resumption.DefaultMaxKnockAgeSeconds);
+
+    /// <summary>Handles one log line logged while the daemon ran; never throws for bad input.</summary>
+    public void Process(ReadOnlySpan<byte> line) => Process(line, null);
+
+    /// <summary>
+    /// Handles one log line, with its age when it was logged before the daemon started
+    /// (<see cref="LineHandler"/>); never throws for bad input. A bug that a line triggers (an
+    /// arithmetic, index or argument exception) costs that line only: it is counted as
     /// <see cref="KnockRejection.InternalError"/> and logged at most once a minute, so no packet
     /// can stop the daemon.
     /// </summary>
-    public void Process(ReadOnlySpan<byte> line)
+    public void Process(ReadOnlySpan<byte> line, TimeSpan? replayAge)
     {
         var now = Environment.TickCount64;
         try
         {
-            Handle(line);
+            Handle(line, replayAge);
         }
         catch (Exception e) when (e is ArithmeticException or IndexOutOfRangeException or ArgumentException)
         {
@@ -80,7 +90,7 @@ internal sealed class KnockProcessor
         }
     }
 
-    private void Handle(ReadOnlySpan<byte> line)
+    private void Handle(ReadOnlySpan<byte> line, TimeSpan? replayAge)
     {
         if (!_parser.TryParse(line, out var knock, out var reason))
         {
@@ -119,6 +129,15 @@ internal sealed class KnockProcessor
             profile.MarkUsed(matched);
             Statistics.Count(KnockRejection.PortNotAllowed);
             _log.Warning($"knock from {source} for profile {name} asked for port {port}, which the profile may not open (allow = {profile.Profile.AllowedPorts.Text}; knock ports never open)");
+            return;
+        }
+        if (replayAge > MaxKnockAge)
+        {
+            // Nothing opens, so nothing needs storing, as above.
+            profile.MarkUsed(matched);
+            Statistics.Count(KnockRejection.TooOld);
+            var when = replayAge == TimeSpan.MaxValue ? "at a time its log line does not say" : $"{replayAge.Value.TotalSeconds:0.0} s before the daemon read it";
+            _log.Warning($"knock from {source} for profile {name} port {port} not opened: it was logged {when}, while no daemon was reading the log, and max_knock_age is {MaxKnockAge.TotalSeconds:0} s");
             return;
         }
         switch (_opener.TryOpen(name, matched, source, port, _delaySeconds, out var why))

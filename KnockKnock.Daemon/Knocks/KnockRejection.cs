@@ -12,6 +12,9 @@ internal enum KnockRejection
     /// <summary>Authentic, but the profile may not open that port, or it is a knock port (the counter is used up in memory only).</summary>
     PortNotAllowed,
 
+    /// <summary>Authentic and allowed, but logged before the daemon started and longer ago than max_knock_age: read after a restart, too late to open (the counter is used up in memory only).</summary>
+    TooOld,
+
     /// <summary>Authentic and allowed, but the worker could not store its counter (a full or failing disk): nothing opened, the knock stays valid.</summary>
     CounterNotStored,
 

@@ -25,6 +25,12 @@ namespace KnockKnock.Daemon.Log;
 /// </list>
 /// <para>After rotation the new file is opened with the daemon's dropped privileges, so the daemon
 /// user must be able to read the log file (e.g. group adm on Debian).</para>
+/// <para>Resuming (<see cref="FilePosition"/>): the same file (inode and first line) at least as long
+/// as the saved offset is read on from that offset; a shorter one (copytruncate) or another file
+/// under the same inode is read from its start, and so is another inode at the path (rotated while
+/// no daemon ran: what the old file got after the saved offset is not read). Until the first read
+/// at the end of the file, each line is handed on with its age from its syslog timestamp
+/// (<see cref="SyslogHeader.TryReadTime"/>).</para>
 /// </remarks>
 internal sealed class FileSource : ILogSource
 {
@@ -34,6 +40,7 @@ internal sealed class FileSource : ILogSource
     private const int PollIntervalMilliseconds = 100;
 
     private readonly string _path;
+    private readonly string _pathHash;
     private readonly byte[] _buffer = new byte[BufferSize];
     private readonly ManualResetEventSlim _stop = new();
     private FileDescriptorHandle? _file;
@@ -43,6 +50,8 @@ internal sealed class FileSource : ILogSource
     private int _pending;
     private bool _discarding;
     private bool _rotationSeen;
+    private bool _resumed;
+    private bool _catchingUp;
     private int _disposed;
     private int _running;
     private long _tooLongLines;
@@ -59,6 +68,7 @@ internal sealed class FileSource : ILogSource
             throw new ArgumentException("The path contains a NUL character.", nameof(path));
         }
         _path = path;
+        _pathHash = FilePosition.HashPath(path);
         if (TryOpen())
         {
             try
@@ -93,6 +103,74 @@ internal sealed class FileSource : ILogSource
 
     /// <summary>Times the file shrank below the read offset and was read again from its start.</summary>
     public long Truncations => Interlocked.Read(ref _truncations);
+
+    public string? Position
+    {
+        get
+        {
+            if (_file is null)
+            {
+                return null;
+            }
+            // The end of the last whole line: a partial one is read again on resume.
+            var offset = _position - _pending;
+            Span<byte> start = stackalloc byte[FilePosition.HeadLength];
+            var head = Interop.Pread(_file, start[..(int)Math.Min(offset, FilePosition.HeadLength)], 0, _path);
+            return new FilePosition(_pathHash, _inode, offset, FilePosition.HashHead(start[..head])).Format();
+        }
+    }
+
+    public Resumption Resume(string? saved)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (_resumed || Volatile.Read(ref _running) != 0)
+        {
+            throw new InvalidOperationException("Resume comes once, before Run.");
+        }
+        _resumed = true;
+        if (saved is null)
+        {
+            return Resumption.Info($"no saved log position: reading {_path} from its end");
+        }
+        if (!FilePosition.TryParse(saved, out var position))
+        {
+            return Resumption.Warning($"the saved log position is not one of a log file ('{saved}'): reading {_path} from its end; knocks sent while the daemon was not running are not opened");
+        }
+        if (position.PathHash != _pathHash)
+        {
+            return Resumption.Warning($"the saved log position is of another log file: reading {_path} from its end; knocks sent while the daemon was not running are not opened");
+        }
+        if (_file is null)
+        {
+            return Resumption.Info($"{_path} does not exist: it will be read from its start when it appears");
+        }
+        var size = (long)Interop.Stat(_file, _path).Size;
+        string why;
+        if (position.Inode != _inode)
+        {
+            why = $"{_path} was rotated while the daemon was not running: reading the new file from its start (what the old file got after the saved position is not read)";
+        }
+        else if (size < position.Offset)
+        {
+            why = $"{_path} is shorter than the saved position ({size} < {position.Offset} bytes, truncated): reading it from its start";
+        }
+        else
+        {
+            Span<byte> start = stackalloc byte[FilePosition.HeadLength];
+            var head = Interop.Pread(_file, start[..(int)Math.Min(position.Offset, FilePosition.HeadLength)], 0, _path);
+            if (FilePosition.HashHead(start[..head]) != position.Head)
+            {
+                why = $"{_path} starts with another line than at the saved position (replaced): reading it from its start";
+            }
+            else
+            {
+                StartAt(position.Offset);
+                return Resumption.Info($"resuming {_path} at byte {position.Offset} ({size - position.Offset} bytes logged since)");
+            }
+        }
+        StartAt(0);
+        return Resumption.Info(why);
+    }
 
     public void Run(LineHandler handler, CancellationToken cancellationToken)
     {
@@ -170,6 +248,7 @@ internal sealed class FileSource : ILogSource
             }
             throw Interop.Error("read", _path, errno);
         }
+        _catchingUp = false;
         return CheckTruncated() || CheckRotated();
     }
 
@@ -270,7 +349,22 @@ internal sealed class FileSource : ILogSource
             Interlocked.Increment(ref _otherLines);
             return;
         }
-        handler(message);
+        TimeSpan? age = null;
+        if (_catchingUp)
+        {
+            var now = DateTimeOffset.UtcNow;
+            age = !SyslogHeader.TryReadTime(line, now, out var logged) ? TimeSpan.MaxValue : logged < now ? now - logged : TimeSpan.Zero;
+        }
+        handler(message, age);
+    }
+
+    /// <summary>Reads the open file from <paramref name="offset"/> on, catching up.</summary>
+    private void StartAt(long offset)
+    {
+        _position = Interop.Lseek(_file!, offset, LibC.SEEK_SET, _path);
+        _pending = 0;
+        _discarding = false;
+        _catchingUp = true;
     }
 
     /// <summary>Opens the path and records its identity; false if it does not exist.</summary>

@@ -1,18 +1,20 @@
 namespace KnockKnock.Daemon.Log;
 
 /// <summary>
-/// `log_source` / `--log-source`: `kmsg` (default where /dev/kmsg exists) or `file:PATH` (a syslog
-/// file such as /var/log/kern.log). Opened while still root, before the privilege drop.
+/// `log_source` / `--log-source`: `kmsg` (default where /dev/kmsg exists), `journal` (the kernel's
+/// records in the systemd journal) or `file:PATH` (a syslog file such as /var/log/kern.log). Opened
+/// while still root, before the privilege drop.
 /// </summary>
 internal static class LogSourceOption
 {
     public const string Kmsg = "kmsg";
+    public const string Journal = JournalSource.Name;
     public const string FilePrefix = "file:";
 
-    /// <summary>Checks the option's shape; returns the file path for `file:PATH`, or null for kmsg.</summary>
+    /// <summary>Checks the option's shape; returns the file path for `file:PATH`, or null for kmsg and journal.</summary>
     public static string? ParseFilePath(string? option)
     {
-        if (option is null or Kmsg)
+        if (option is null or Kmsg or Journal)
         {
             return null;
         }
@@ -20,8 +22,11 @@ internal static class LogSourceOption
         {
             return option[FilePrefix.Length..];
         }
-        throw KnockKnockException.Usage($"invalid log source '{option}': use kmsg or file:/absolute/path (e.g. file:/var/log/kern.log)");
+        throw KnockKnockException.Usage($"invalid log source '{option}': use kmsg, journal or file:/absolute/path (e.g. file:/var/log/kern.log)");
     }
+
+    /// <summary>The supplementary group the source needs to keep after the privilege drop (<see cref="JournalSource.Group"/> for the journal), or null.</summary>
+    public static string? KeptGroup(string? option) => option == Journal ? JournalSource.Group : null;
 
     public static ILogSource Open(string? option)
     {
@@ -41,9 +46,13 @@ internal static class LogSourceOption
                 throw KnockKnockException.Usage($"cannot read log source {path}: {e.Message}");
             }
         }
+        if (option == Journal)
+        {
+            return OpenJournal();
+        }
         if (!File.Exists(KmsgSource.DevicePath))
         {
-            throw KnockKnockException.Usage($"{KmsgSource.DevicePath} does not exist here: use --log-source file:/var/log/kern.log");
+            throw KnockKnockException.Usage($"{KmsgSource.DevicePath} does not exist here: use --log-source journal or file:/var/log/kern.log");
         }
         try
         {
@@ -56,12 +65,22 @@ internal static class LogSourceOption
     }
 
     /// <summary>
-    /// For a file source: why the dropped user (uid, gid; no supplementary groups) could not reopen
-    /// the file after a rotation, or null when it can. The daemon opens it as root at start, but
-    /// reopens it unprivileged.
+    /// Why the dropped user (uid, gid, and <paramref name="keptGroup"/> as its only supplementary
+    /// group) could not go on reading the source, or null when it can. A file is opened as root at
+    /// start but reopened unprivileged after a rotation; the journal's new files likewise.
     /// </summary>
-    public static string? UnprivilegedReadProblem(string? option, uint uid, uint gid)
+    public static string? UnprivilegedReadProblem(string? option, uint uid, uint gid, uint? keptGroup)
     {
+        if (option == Journal && keptGroup is { } group)
+        {
+            var problems = JournalSource.UnprivilegedReadProblems(group);
+            return problems.Count switch
+            {
+                0 => null,
+                1 => problems[0],
+                _ => $"{problems[0]} (and {problems.Count - 1} more journal file(s) or directories)",
+            };
+        }
         if (ParseFilePath(option) is not { } path)
         {
             return null;
@@ -78,5 +97,25 @@ internal static class LogSourceOption
         return readable ? null : $"log file {path} is not readable by the daemon user (uid {uid}, gid {gid}), which reopens it after log rotation: give it group {gid} with read access (chgrp {gid}; supplementary groups are dropped too) or use /dev/kmsg";
     }
 
-    public static string Describe(string? option) => ParseFilePath(option) is { } path ? "file " + path : KmsgSource.DevicePath;
+    public static string Describe(string? option) => ParseFilePath(option) is { } path ? "file " + path : option == Journal ? "journal" : KmsgSource.DevicePath;
+
+    private static JournalSource OpenJournal()
+    {
+        try
+        {
+            return new JournalSource();
+        }
+        catch (DllNotFoundException)
+        {
+            throw KnockKnockException.Usage("the journal log source needs libsystemd.so.0, which cannot be loaded: install it (apt install libsystemd0) or use --log-source kmsg");
+        }
+        catch (EntryPointNotFoundException e)
+        {
+            throw KnockKnockException.Usage($"the installed libsystemd.so.0 is too old for the journal log source ({e.Message}): use --log-source kmsg");
+        }
+        catch (IOException e)
+        {
+            throw KnockKnockException.Usage($"cannot read the journal: {e.Message}");
+        }
+    }
 }

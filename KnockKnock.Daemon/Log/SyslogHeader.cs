@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace KnockKnock.Daemon.Log;
 
 /// <summary>
@@ -58,6 +60,67 @@ internal static class SyslogHeader
         message = rest;
         return true;
     }
+
+    /// <summary>
+    /// When a line's header says it was logged: an RFC 3339 time with its offset, or the traditional
+    /// "Mmm dd HH:MM:SS" in the local time zone, in the year that puts it at most a day after
+    /// <paramref name="now"/> (the format has no year). Only lines read while catching up need it.
+    /// </summary>
+    public static bool TryReadTime(ReadOnlySpan<byte> line, DateTimeOffset now, out DateTimeOffset time)
+    {
+        time = default;
+        if (line.IsEmpty)
+        {
+            return false;
+        }
+        if (IsAsciiDigit(line[0]))
+        {
+            var space = line.IndexOf((byte)' ');
+            if (space < 20 || space > 40)
+            {
+                return false;
+            }
+            Span<char> text = stackalloc char[space];
+            for (var i = 0; i < space; i++)
+            {
+                text[i] = (char)line[i];
+            }
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out time);
+        }
+        if (!TrySkipTraditionalTimestamp(line, out _))
+        {
+            return false;
+        }
+        var month = 0;
+        while (month < 12 && !Months.Slice(month * 3, 3).SequenceEqual(line[..3]))
+        {
+            month++;
+        }
+        if (month == 12)
+        {
+            return false;
+        }
+        var day = ((line[4] == (byte)' ' ? 0 : line[4] - '0') * 10) + (line[5] - '0');
+        var (hour, minute, second) = (((line[7] - '0') * 10) + (line[8] - '0'), ((line[10] - '0') * 10) + (line[11] - '0'), ((line[13] - '0') * 10) + (line[14] - '0'));
+        var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.Local);
+        for (var year = local.Year + 1; year >= local.Year - 1; year--)
+        {
+            if (day < 1 || day > DateTime.DaysInMonth(year, month + 1) || hour > 23 || minute > 59 || second > 59)
+            {
+                continue;
+            }
+            var wall = new DateTime(year, month + 1, day, hour, minute, second, DateTimeKind.Unspecified);
+            var candidate = new DateTimeOffset(wall, TimeZoneInfo.Local.GetUtcOffset(wall));
+            if (candidate <= now.AddDays(1))
+            {
+                time = candidate;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> Months => "JanFebMarAprMayJunJulAugSepOctNovDec"u8;
 
     /// <summary>"Mmm dd HH:MM:SS " with the day as "dd" or " d".</summary>
     private static bool TrySkipTraditionalTimestamp(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> rest)

@@ -4,7 +4,8 @@ using Mono.Unix.Native;
 namespace KnockKnock.Daemon.Privileges;
 
 /// <summary>
-/// Drops root for good, after the worker has started: no supplementary groups, all three gids,
+/// Drops root for good, after the worker has started: no supplementary groups (or exactly the one a
+/// log source needs to go on reading, <see cref="ResolveKeptGroup"/>), all three gids,
 /// all three uids (glibc applies set*id to every thread), then no_new_privs on every thread (an
 /// allow-all seccomp filter with TSYNC: prctl alone marks only the calling thread); then checks the kernel's own view of every thread in
 /// /proc/self/task/*/status and throws if anything is off (fail closed).
@@ -41,20 +42,56 @@ internal static class PrivilegeDrop
         ? $"running as {SharedUser}, which other services share: any of them could read the daemon's status and interfere with it; create a dedicated user ({DefaultUser})"
         : null;
 
-    /// <summary>Drops to <paramref name="userName"/> (see <see cref="ResolveUser"/>) and verifies; returns the ids.</summary>
-    public static (uint Uid, uint Gid) Drop(string? userName)
+    /// <summary>
+    /// The id of the group <paramref name="name"/> names, which the daemon keeps as its one
+    /// supplementary group after the drop (the journal source: journald's files are readable by
+    /// group systemd-journal, and the files it makes at rotation must be opened after the drop);
+    /// null for none. The daemon user need not be a member: root picks the group itself. There is no
+    /// fallback: without that group the daemon does not start.
+    /// </summary>
+    public static uint? ResolveKeptGroup(string? name)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+        var entry = Syscall.getgrnam(name);
+        if (entry is null)
+        {
+            throw KnockKnockException.Usage($"no group '{name}', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)");
+        }
+        if (entry.gr_gid == 0)
+        {
+            throw KnockKnockException.Usage($"refusing to keep group {name}: gid 0");
+        }
+        return entry.gr_gid;
+    }
+
+    /// <summary>
+    /// Drops to <paramref name="userName"/> (see <see cref="ResolveUser"/>), keeping
+    /// <paramref name="keptGroup"/> as the only supplementary group (none when null), and verifies;
+    /// returns the ids.
+    /// </summary>
+    public static (uint Uid, uint Gid) Drop(string? userName, uint? keptGroup = null)
     {
         var (uid, gid) = ResolveUser(userName);
-        Interop.ClearSupplementaryGroups();
+        if (keptGroup is { } group)
+        {
+            Interop.SetSupplementaryGroup(group);
+        }
+        else
+        {
+            Interop.ClearSupplementaryGroups();
+        }
         Interop.SetAllGroupIds(gid);
         Interop.SetAllUserIds(uid);
         Interop.SetNoNewPrivilegesOnAllThreads();
-        Verify(uid, gid);
+        Verify(uid, gid, keptGroup);
         return (uid, gid);
     }
 
     /// <summary>Throws unless every thread of this process has exactly the dropped state.</summary>
-    public static void Verify(uint uid, uint gid)
+    public static void Verify(uint uid, uint gid, uint? keptGroup = null)
     {
         var tasks = Directory.GetDirectories("/proc/self/task");
         if (tasks.Length == 0)
@@ -77,7 +114,7 @@ internal static class PrivilegeDrop
             {
                 continue;
             }
-            if (!TryCheckStatus(status, uid, gid, out var problem))
+            if (!TryCheckStatus(status, uid, gid, keptGroup, out var problem))
             {
                 throw new InvalidOperationException($"privilege drop failed: {path}: {problem}");
             }
@@ -86,9 +123,10 @@ internal static class PrivilegeDrop
 
     /// <summary>
     /// Pure check of one /proc status text: Uid and Gid (real, effective, saved, fs) all equal
-    /// the target, no supplementary groups, CapPrm, CapEff and CapAmb zero, NoNewPrivs 1.
+    /// the target, no supplementary groups but <paramref name="keptGroup"/> (exactly that one when
+    /// it is set), CapPrm, CapEff and CapAmb zero, NoNewPrivs 1.
     /// </summary>
-    public static bool TryCheckStatus(string status, uint uid, uint gid, out string problem)
+    public static bool TryCheckStatus(string status, uint uid, uint gid, uint? keptGroup, out string problem)
     {
         ArgumentNullException.ThrowIfNull(status);
         var fields = status.Split('\n')
@@ -101,7 +139,7 @@ internal static class PrivilegeDrop
         [
             ("Uid", $"{u}\t{u}\t{u}\t{u}"),
             ("Gid", $"{g}\t{g}\t{g}\t{g}"),
-            ("Groups", ""),
+            ("Groups", keptGroup is { } kept ? kept.ToString(CultureInfo.InvariantCulture) : ""),
             ("CapPrm", "0000000000000000"),
             ("CapEff", "0000000000000000"),
             ("CapAmb", "0000000000000000"),

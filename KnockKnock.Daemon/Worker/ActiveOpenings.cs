@@ -3,119 +3,91 @@ using KnockKnock.Daemon.Firewall;
 namespace KnockKnock.Daemon.Worker;
 
 /// <summary>
-/// The worker's state: the openings it made and one timer each that closes it when its delay
-/// ends. The kernel expires openings by itself (set timeouts, --datestop); the timers only tidy up.
+/// The openings this worker granted, by deadline, for its caps and for replacing a live opening.
+/// The firewall closes each one by itself (set timeouts in the kernel), so nothing here has to run
+/// when a deadline passes: expired entries are dropped whenever the list is looked at. No timer and
+/// no second thread: everything runs on the worker's one thread, which alone may use the
+/// firewall's library context.
 /// </summary>
-internal sealed class ActiveOpenings(IFirewallOpenings backend)
+internal sealed class ActiveOpenings(IFirewallOpenings backend, TimeProvider time)
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<(HostAddress Source, ushort Port), (FirewallOpening Opening, Timer Timer)> _active = [];
+    private readonly Dictionary<(HostAddress Source, ushort Port), DateTimeOffset> _live = [];
+
+    // Every opening lasts the worker's one delay, so deadlines arrive in the order openings were made.
+    private readonly Queue<((HostAddress Source, ushort Port) Key, DateTimeOffset Until)> _deadlines = new();
 
     /// <summary>How many openings are live (granted and not yet expired).</summary>
     public int Count
     {
         get
         {
-            lock (_gate)
-            {
-                return _active.Count;
-            }
+            Prune();
+            return _live.Count;
         }
     }
 
     /// <summary>Whether <paramref name="source"/> has a live opening for <paramref name="port"/> (a new knock replaces it).</summary>
     public bool Contains(HostAddress source, ushort port)
     {
-        lock (_gate)
-        {
-            return _active.ContainsKey((source, port));
-        }
+        Prune();
+        return _live.ContainsKey((source, port));
     }
 
     /// <summary>Opens <paramref name="port"/> for <paramref name="source"/> for <paramref name="seconds"/>; a live opening of the same pair is replaced (fresh delay).</summary>
     public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
     {
-        lock (_gate)
+        Prune();
+        var key = (source, port);
+        var now = time.GetUtcNow();
+        if (_live.Remove(key, out var until))
         {
-            var key = (source, port);
-            if (_active.Remove(key, out var previous))
-            {
-                previous.Timer.Dispose();
-                _ = backend.TryClose(previous.Opening, out _);
-            }
-            var opening = new FirewallOpening(source, port, seconds, DateTimeOffset.UtcNow.AddSeconds(seconds));
-            if (!backend.TryOpen(opening, out error))
-            {
-                return false;
-            }
-            Arm(opening, TimeSpan.FromSeconds(seconds));
-            return true;
+            // nft keeps an element's deadline when it is added again: remove it first. It fails
+            // harmlessly when the first SYN consumed the element already.
+            _ = backend.TryClose(new FirewallOpening(source, port, seconds, until), out _);
         }
+        var opening = new FirewallOpening(source, port, seconds, now.AddSeconds(seconds));
+        if (!backend.TryOpen(opening, out error))
+        {
+            return false;
+        }
+        _live[key] = opening.Until;
+        _deadlines.Enqueue((key, opening.Until));
+        return true;
     }
 
     /// <summary>
-    /// Start-up: keeps the openings an earlier worker left that are still valid (re-arming their
-    /// timers) and removes the expired ones; throws if the firewall is not usable.
+    /// Start-up: sets up what openings need; the openings an earlier worker left stay (each expires
+    /// in the kernel at the deadline it was granted). Throws if the firewall is not usable.
     /// </summary>
-    public void Resume(List<string> notes)
-    {
-        lock (_gate)
-        {
-            var now = DateTimeOffset.UtcNow;
-            foreach (var opening in backend.Resume(now, notes))
-            {
-                Arm(opening, opening.Until - now);
-            }
-        }
-    }
+    public void Prepare(List<string> notes) => backend.Prepare(notes);
 
     /// <summary>Forgets every opening without touching the firewall: the kernel expires them (detach).</summary>
-    public void Detach()
-    {
-        lock (_gate)
-        {
-            foreach (var (_, timer) in _active.Values)
-            {
-                timer.Dispose();
-            }
-            _active.Clear();
-        }
-    }
+    public void Detach() => Clear();
 
-    /// <summary>Removes every opening, including leftovers of earlier runs; throws if the firewall refuses.</summary>
+    /// <summary>Removes every opening, including those of earlier runs; throws if the firewall refuses.</summary>
     public void Reset()
     {
-        lock (_gate)
-        {
-            foreach (var (_, timer) in _active.Values)
-            {
-                timer.Dispose();
-            }
-            _active.Clear();
-            backend.Reset();
-        }
+        Clear();
+        backend.Reset();
     }
 
-    private void Arm(FirewallOpening opening, TimeSpan delay)
+    private void Clear()
     {
-        var key = (opening.Source, opening.Port);
-        var timer = new Timer(_ => Expire(key, opening));
-        _active[key] = (opening, timer);
-        timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        _live.Clear();
+        _deadlines.Clear();
     }
 
-    private void Expire((HostAddress, ushort) key, FirewallOpening opening)
+    private void Prune()
     {
-        lock (_gate)
+        var now = time.GetUtcNow();
+        while (_deadlines.TryPeek(out var next) && next.Until <= now)
         {
-            if (!_active.TryGetValue(key, out var current) || current.Opening != opening)
+            _deadlines.Dequeue();
+            // A replaced opening left its old deadline in the queue: only the current one counts.
+            if (_live.TryGetValue(next.Key, out var until) && until == next.Until)
             {
-                return;
+                _live.Remove(next.Key);
             }
-            _active.Remove(key);
-            current.Timer.Dispose();
-            // nft: usually consumed or already expired by the kernel, so a failure means nothing.
-            _ = backend.TryClose(opening, out _);
         }
     }
 }

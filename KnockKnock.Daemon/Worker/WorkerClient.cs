@@ -17,7 +17,7 @@ namespace KnockKnock.Daemon.Worker;
 /// after, so no later child inherits it. Call <see cref="Start"/> once at start-up, before other
 /// threads start processes, and from a thread that lives as long as the daemon (the main thread):
 /// the worker's PR_SET_PDEATHSIG fires when the thread that started it exits. The worker sets
-/// FD_CLOEXEC on its end at once, so the firewall tools it runs do not inherit it either.
+/// FD_CLOEXEC on its end at once, so the firewall tools it may run do not inherit it either.
 /// </remarks>
 internal sealed class WorkerClient : IDisposable
 {
@@ -72,6 +72,9 @@ internal sealed class WorkerClient : IDisposable
             // A JIT build would otherwise open the .NET diagnostics socket (dumps, traces) in a
             // root process; NativeAOT builds have none. Invariant 2: no listening socket.
             info.Environment["DOTNET_EnableDiagnostics"] = "0";
+            // A gen0 budget of 256 KiB (hex): the worker allocates a little per request and would
+            // otherwise grow by megabytes (the default budget follows the CPU cache) before its first collection.
+            info.Environment["DOTNET_GCgen0size"] = "40000";
             foreach (var arg in argv.AsSpan(1))
             {
                 info.ArgumentList.Add(arg);
@@ -136,6 +139,13 @@ internal sealed class WorkerClient : IDisposable
         {
             throw new InvalidOperationException("worker flush failed: " + error);
         }
+    }
+
+    /// <summary>How the firewall under the worker fares (<see cref="WorkerCheck"/>); throws when the worker is gone or answers anything else.</summary>
+    public WorkerCheck Check()
+    {
+        var reply = Exchange(WorkerRequest.Check.Encode());
+        return WorkerCheck.TryParse(reply, out var check) ? check : throw new IOException($"the worker answered '{reply}' to check");
     }
 
     /// <summary>

@@ -10,12 +10,15 @@ namespace KnockKnock.Daemon.Worker;
 /// The root worker: the only process that keeps root after start-up, so it does one job. It reads
 /// requests from its end of a socketpair (an inherited descriptor; see <see cref="WorkerClient"/>),
 /// validates each one again, checks it against the policy root gave it on its command line
-/// (<see cref="OpeningGate"/>), stores the knock's counter durably, runs a fixed firewall argv,
-/// answers, and closes each opening when its delay ends. At start it keeps the openings an earlier
-/// worker left that are still valid and removes the expired ones. On end of stream or SIGTERM it
-/// removes every opening and exits 0; on <c>detach</c> it answers <c>ok</c> and exits 0 keeping them
-/// (the kernel expires them: nft element timeouts, iptables --datestop). No crypto, no profiles, no
-/// log parsing here (a test checks), and no path: the counters directory comes as a descriptor.
+/// (<see cref="OpeningGate"/>), stores the knock's counter durably, adds the opening to the firewall
+/// through the backend's library (libnftables or libipset, one context, in this process), and
+/// answers. The kernel closes each opening when its delay ends (set timeouts), so no process has
+/// to. Every 10 s, and whenever an opening notices it, the backend recreates what a firewall
+/// reload removed (<see cref="FirewallUpkeep"/>). At start it keeps the openings an earlier worker
+/// left. On end of stream or SIGTERM it removes every opening and exits 0; on <c>detach</c> it
+/// answers <c>ok</c> and exits 0 keeping them. No crypto, no profiles, no log parsing here (a test
+/// checks), and no path: the counters directory comes as a descriptor. One thread does all of it:
+/// the firewall libraries' contexts are not thread-safe.
 /// </summary>
 /// <remarks>
 /// Arguments after the mode: <c>FD PARENT_PID COUNTERS_FD POLICY... BACKEND [ARGUMENTS...]</c>:
@@ -31,79 +34,83 @@ internal static class WorkerMain
     /// <summary>How the worker names its counters directory in messages (it never uses a path).</summary>
     private const string CountersName = "the counters directory";
 
-    public static int Run(string[] args) => Run(args, FirewallTool.TryRun);
-
-    internal static int Run(string[] args, ToolRunner runner)
+    public static int Run(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (!TryParseArguments(args, runner, out var fd, out var parent, out var countersFd, out var policy, out var firewall))
+        var upkeep = new FirewallUpkeep(TimeProvider.System, Log);
+        if (!TryParseArguments(args, upkeep.Recreated, out var fd, out var parent, out var countersFd, out var policy, out var backend, out var firewall))
         {
-            Console.Error.WriteLine($"knockknock worker: usage: FD PARENT_PID COUNTERS_FD --delay N --window N --max-openings N --max-rate N --profile NAME KNOCK_PORT PORTS... BACKEND [ARGUMENTS] (BACKEND: {string.Join(", ", FirewallBackends.All.Select(b => b.Name))})");
+            Log($"usage: FD PARENT_PID COUNTERS_FD --delay N --window N --max-openings N --max-rate N --log-prefix PREFIX --profile NAME KNOCK_PORT PORTS... BACKEND [ARGUMENTS] (BACKEND: {string.Join(", ", FirewallBackends.All.Select(b => b.Name))})");
             return 2;
         }
-        // First thing: die with the daemon. Then close the race where it died before the prctl.
-        Interop.SetParentDeathSignal(LibC.SIGTERM);
-        if (Interop.GetParentProcessId() != parent)
+        using (firewall)
         {
-            Console.Error.WriteLine("knockknock worker: parent is gone");
-            return 1;
-        }
-        using var socket = new FileDescriptorHandle(fd);
-        using var countersDirectory = new FileDescriptorHandle(countersFd);
-        // The firewall tools must not inherit the request channel or the counters.
-        Interop.SetCloseOnExec(socket, closeOnExec: true);
-        Interop.SetCloseOnExec(countersDirectory, closeOnExec: true);
-        var counters = new Dictionary<string, CounterFile>(StringComparer.Ordinal);
-        try
-        {
-            foreach (var name in policy.Profiles.Keys)
+            // First thing: die with the daemon. Then close the race where it died before the prctl.
+            Interop.SetParentDeathSignal(LibC.SIGTERM);
+            if (Interop.GetParentProcessId() != parent)
             {
-                counters[name] = CounterFile.TryOpen(countersDirectory, CountersName, name, out var counter)
-                    ? counter
-                    : throw KnockKnockException.Usage($"no counter for profile {name} in {CountersName}");
+                Log("parent is gone");
+                return 1;
             }
-            return Serve(socket, policy, counters, firewall);
-        }
-        catch (Exception e) when (e is KnockKnockException or IOException)
-        {
-            Console.Error.WriteLine($"knockknock worker: cannot read the counters: {OneLine(e.Message)}");
-            return 1;
-        }
-        finally
-        {
-            foreach (var counter in counters.Values)
+            using var socket = new FileDescriptorHandle(fd);
+            using var countersDirectory = new FileDescriptorHandle(countersFd);
+            // The firewall tools it may run (iptables repairs, LOG-rule listings) must not inherit the request channel or the counters.
+            Interop.SetCloseOnExec(socket, closeOnExec: true);
+            Interop.SetCloseOnExec(countersDirectory, closeOnExec: true);
+            var counters = new Dictionary<string, CounterFile>(StringComparer.Ordinal);
+            try
             {
-                counter.Dispose();
+                foreach (var name in policy.Profiles.Keys)
+                {
+                    counters[name] = CounterFile.TryOpen(countersDirectory, CountersName, name, out var counter)
+                        ? counter
+                        : throw KnockKnockException.Usage($"no counter for profile {name} in {CountersName}");
+                }
+                return Serve(new Worker(socket, policy, backend, firewall, upkeep), counters);
+            }
+            catch (Exception e) when (e is KnockKnockException or IOException)
+            {
+                Log($"cannot read the counters: {e.Message}");
+                return 1;
+            }
+            finally
+            {
+                foreach (var counter in counters.Values)
+                {
+                    counter.Dispose();
+                }
             }
         }
     }
 
-    private static int Serve(FileDescriptorHandle socket, WorkerPolicy policy, Dictionary<string, CounterFile> counters, IFirewallOpenings firewall)
+    /// <summary>What the serve loop works with.</summary>
+    private sealed record Worker(FileDescriptorHandle Socket, WorkerPolicy Policy, IFirewallBackend Backend, IFirewallOpenings Firewall, FirewallUpkeep Upkeep);
+
+    private static int Serve(Worker worker, Dictionary<string, CounterFile> counters)
     {
-        var openings = new ActiveOpenings(firewall);
+        var openings = new ActiveOpenings(worker.Firewall, TimeProvider.System);
         var notes = new List<string>();
         try
         {
-            openings.Resume(notes);
+            openings.Prepare(notes);
         }
         catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"knockknock worker: cannot set up the firewall or remove expired leftovers: {e.Message}");
+            Log($"cannot set up the firewall: {e.Message}");
             return 1;
         }
-        foreach (var note in notes)
-        {
-            Console.Error.WriteLine($"knockknock worker: {OneLine(note)}");
-        }
-        var gate = new OpeningGate(policy, counters, openings, new RateLimiter(policy.MaxRatePerSecond, TimeProvider.System), TimeProvider.System,
-            line => Console.Error.WriteLine($"knockknock worker: {line}"));
+        notes.ForEach(Log);
+        // libnftables and libipset open their netlink sockets without close-on-exec: the tools the
+        // worker may run (iptables repairs, LOG-rule listings) must not inherit them.
+        Interop.SetCloseOnExecFrom(3);
+        var gate = new OpeningGate(worker.Policy, counters, openings, new RateLimiter(worker.Policy.MaxRatePerSecond, TimeProvider.System), TimeProvider.System, Log);
         // SIGTERM (or the parent's death) ends the read loop below like end of stream does.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            Interop.Shutdown(socket);
+            Interop.Shutdown(worker.Socket);
         });
-        if (Answer(socket, gate, openings))
+        if (Answer(worker, gate, openings))
         {
             openings.Detach();
             return 0;
@@ -114,21 +121,27 @@ internal static class WorkerMain
         }
         catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"knockknock worker: cannot remove openings: {e.Message}");
+            Log($"cannot remove openings: {e.Message}");
             return 1;
         }
         return 0;
     }
 
-    /// <summary>Answers requests until end of stream (false) or a detach that was answered (true).</summary>
-    private static bool Answer(FileDescriptorHandle socket, OpeningGate gate, ActiveOpenings openings)
+    /// <summary>Answers requests until end of stream (false) or a detach that was answered (true); checks the firewall in between.</summary>
+    private static bool Answer(Worker worker, OpeningGate gate, ActiveOpenings openings)
     {
         var buffer = new byte[WorkerRequest.MaxLength + 1];
         while (true)
         {
-            var length = Interop.ReceiveMessage(socket, buffer);
+            worker.Upkeep.CheckIfDue(worker.Firewall);
+            // 0: the check is due (or a signal came); the loop comes round to it.
+            if (Interop.Poll(worker.Socket, LibC.POLLIN, worker.Upkeep.MillisecondsUntilCheck(), "the daemon's socket") == 0)
+            {
+                continue;
+            }
+            var length = Interop.ReceiveMessage(worker.Socket, buffer);
             // A zero-length message also reads as 0; only a hang-up ends the loop.
-            if (length == 0 && (Interop.Poll(socket, 0, 0, "the daemon's socket") & LibC.POLLHUP) != 0)
+            if (length == 0 && (Interop.Poll(worker.Socket, 0, 0, "the daemon's socket") & LibC.POLLHUP) != 0)
             {
                 return false;
             }
@@ -149,12 +162,13 @@ internal static class WorkerMain
                 {
                     WorkerRequestKind.Open => gate.Handle(request),
                     WorkerRequestKind.Flush => Flush(openings),
+                    WorkerRequestKind.Check => worker.Upkeep.Answer(worker.Backend, worker.Policy),
                     _ => "ok",
                 };
             }
             try
             {
-                Interop.SendMessage(socket, Encoding.ASCII.GetBytes(OneLine(reply)));
+                Interop.SendMessage(worker.Socket, Encoding.ASCII.GetBytes(OneLine(reply)));
             }
             catch (IOException)
             {
@@ -180,9 +194,10 @@ internal static class WorkerMain
         }
     }
 
-    private static bool TryParseArguments(string[] args, ToolRunner runner, out int fd, out int parent, out int countersFd, out WorkerPolicy policy, out IFirewallOpenings firewall)
+    private static bool TryParseArguments(string[] args, Action<string> recreated, out int fd, out int parent, out int countersFd,
+        out WorkerPolicy policy, out IFirewallBackend backend, out IFirewallOpenings firewall)
     {
-        (fd, parent, countersFd, policy, firewall) = (0, 0, 0, null!, null!);
+        (fd, parent, countersFd, policy, backend, firewall) = (0, 0, 0, null!, null!, null!);
         if (args.Length < 4
             || !int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out fd) || fd < 3
             || !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out parent) || parent < 1
@@ -191,11 +206,18 @@ internal static class WorkerMain
             return false;
         }
         var used = WorkerPolicy.TryParse(args[3..], out policy);
-        return used > 0 && 3 + used < args.Length
-            && FirewallBackends.Find(args[3 + used]) is { } backend
-            && backend.TryCreateOpenings(args[(4 + used)..], runner, out firewall);
+        if (used <= 0 || 3 + used >= args.Length || FirewallBackends.Find(args[3 + used]) is not { } found)
+        {
+            return false;
+        }
+        backend = found;
+        return backend.TryCreateOpenings(args[(4 + used)..], recreated, out firewall);
     }
 
-    private static string OneLine(string text)
-        => new([.. text.Take(200).Select(c => c is < ' ' or > '~' ? ' ' : c)]);
+    /// <summary>One line to stderr, which the daemon relays to its log.</summary>
+    private static void Log(string line) => Console.Error.WriteLine($"knockknock worker: {OneLine(line, 1000)}");
+
+    /// <summary>Printable ASCII only, at most <paramref name="length"/> characters (a reply: 200, within the daemon's 256-byte buffer).</summary>
+    private static string OneLine(string text, int length = 200)
+        => new([.. text.Take(length).Select(c => c is < ' ' or > '~' ? ' ' : c)]);
 }

@@ -7,17 +7,20 @@ namespace KnockKnock.Daemon.Worker;
 /// before the daemon drops its privileges, and never from the daemon afterwards): per profile the
 /// ports it may open, every knock port (never opened), the one delay, the counter window, and caps
 /// on live openings and on openings per second. A request outside it is refused, so a compromised
-/// daemon can ask for no more than valid knocks could.
+/// daemon can ask for no more than valid knocks could. Also the LOG prefix, with which the worker
+/// checks that the knock ports are still logged when the daemon asks (<c>check</c>).
 /// </summary>
 /// <remarks>
-/// On the command line: <c>--delay N --window N --max-openings N --max-rate N [--profile NAME KNOCK_PORT PORTS]...</c>,
-/// PORTS as a profile's <c>allow</c> (<see cref="PortSet"/>), NAME as a profile directory's name.
+/// On the command line: <c>--delay N --window N --max-openings N --max-rate N --log-prefix PREFIX [--profile NAME KNOCK_PORT PORTS]...</c>,
+/// PORTS as a profile's <c>allow</c> (<see cref="PortSet"/>), NAME as a profile directory's name,
+/// PREFIX as <see cref="Firewall.LogPrefix"/> allows (one argv word, spaces and all).
 /// </remarks>
 internal sealed record WorkerPolicy(
     int DelaySeconds,
     int Window,
     int MaxOpenings,
     int MaxRatePerSecond,
+    string LogPrefix,
     IReadOnlyDictionary<string, WorkerPolicy.ProfileRule> Profiles)
 {
     /// <summary>The largest delay the config allows (an hour).</summary>
@@ -47,6 +50,8 @@ internal sealed record WorkerPolicy(
         yield return Text(MaxOpenings);
         yield return "--max-rate";
         yield return Text(MaxRatePerSecond);
+        yield return "--log-prefix";
+        yield return LogPrefix;
         foreach (var (name, rule) in Profiles.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             yield return "--profile";
@@ -60,14 +65,15 @@ internal sealed record WorkerPolicy(
     public static int TryParse(IReadOnlyList<string> args, out WorkerPolicy policy)
     {
         policy = null!;
-        if (args.Count < 8 || args[0] != "--delay" || args[2] != "--window" || args[4] != "--max-openings" || args[6] != "--max-rate"
+        if (args.Count < 10 || args[0] != "--delay" || args[2] != "--window" || args[4] != "--max-openings" || args[6] != "--max-rate"
+            || args[8] != "--log-prefix" || Firewall.LogPrefix.Problem(args[9]) is not null
             || !TryNumber(args[1], 1, MaxDelaySeconds, out var delay) || !TryNumber(args[3], 1, MaxWindow, out var window)
             || !TryNumber(args[5], 1, 1_000_000, out var maxOpenings) || !TryNumber(args[7], 1, 1_000_000, out var maxRate))
         {
             return -1;
         }
         var profiles = new Dictionary<string, ProfileRule>(StringComparer.Ordinal);
-        var at = 8;
+        var at = 10;
         while (at < args.Count && args[at] == "--profile")
         {
             if (at + 3 >= args.Count || !IsProfileName(args[at + 1]) || !TryNumber(args[at + 2], 1, 65535, out var knockPort)
@@ -82,7 +88,7 @@ internal sealed record WorkerPolicy(
         {
             return -1;
         }
-        policy = new WorkerPolicy(delay, window, maxOpenings, maxRate, profiles);
+        policy = new WorkerPolicy(delay, window, maxOpenings, maxRate, args[9], profiles);
         return at;
     }
 

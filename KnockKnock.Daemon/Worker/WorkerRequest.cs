@@ -11,9 +11,14 @@ namespace KnockKnock.Daemon.Worker;
 ///   for SECONDS (1-3600). The worker stores COUNTER+1 as the profile's counter before it opens.</item>
 /// <item><c>flush</c>: remove every opening.</item>
 /// <item><c>detach</c>: answer, then exit 0 keeping the openings (the kernel expires them); a reload by restart uses it.</item>
+/// <item><c>check</c>: how the firewall under the worker fares (the daemon asks every minute).</item>
 /// </list>
 /// Replies: <c>ok</c>; <c>refused REASON</c> (nothing stored, nothing opened: the counter is still
-/// unused); <c>failed REASON</c> (the counter is used up, but the firewall did not open).
+/// unused); <c>failed REASON</c> (the counter is used up, but the firewall did not open). To
+/// <c>check</c>: <c>ok RECREATED UNLOGGED</c>, RECREATED the Unix time (seconds) when the worker last
+/// had to recreate what openings need after a reload removed it, or <c>-</c>; UNLOGGED how many
+/// knock ports lack a LOG rule for a family (<see cref="Firewall.UnloggedPort"/>; 0 when none), or
+/// <c>?</c> when the ruleset could not be read.
 /// The worker re-validates every message with <see cref="TryParse"/> and then against its
 /// <see cref="WorkerPolicy"/>: it trusts nothing it reads.
 /// </summary>
@@ -36,6 +41,8 @@ internal readonly record struct WorkerRequest
 
     public static WorkerRequest Detach { get; } = new(WorkerRequestKind.Detach, "", 0, default, 0, 0);
 
+    public static WorkerRequest Check { get; } = new(WorkerRequestKind.Check, "", 0, default, 0, 0);
+
     public static WorkerRequest Open(string profile, ulong counter, HostAddress source, ushort port, int seconds)
     {
         ArgumentNullException.ThrowIfNull(profile);
@@ -53,6 +60,7 @@ internal readonly record struct WorkerRequest
     {
         WorkerRequestKind.Flush => "flush",
         WorkerRequestKind.Detach => "detach",
+        WorkerRequestKind.Check => "check",
         _ => string.Create(CultureInfo.InvariantCulture, $"open {Profile} {Counter} {Source} {Port} {Seconds}"),
     });
 
@@ -74,9 +82,14 @@ internal readonly record struct WorkerRequest
         }
         // Only printable ASCII is left, so this decoding is exact.
         var parts = Encoding.ASCII.GetString(message).Split(' ');
-        if (parts is ["flush"] or ["detach"])
+        if (parts is ["flush"] or ["detach"] or ["check"])
         {
-            request = parts[0] == "flush" ? Flush : Detach;
+            request = parts[0] switch
+            {
+                "flush" => Flush,
+                "detach" => Detach,
+                _ => Check,
+            };
             error = "";
             return true;
         }

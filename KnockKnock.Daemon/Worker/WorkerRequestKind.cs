@@ -11,4 +11,7 @@ internal enum WorkerRequestKind
 
     /// <summary>Answer, then exit 0 keeping the openings (a reload by restart).</summary>
     Detach,
+
+    /// <summary>Report when the worker last recreated what openings need, and which knock ports lack a LOG rule.</summary>
+    Check,
 }

@@ -72,7 +72,7 @@ public sealed class StatusFileAttackTests
     [TestCase("opening alpha 1.2.3.4\u001b[1A 22 2030-01-01T00:00:00Z")]
     public void Escape_sequences_and_control_characters_never_reach_the_terminal(string line)
     {
-        File.WriteAllText(_status, "pid 1\nworker_pid 2\nstarted 2026-01-01T00:00:00Z\nupdated 2026-01-01T00:00:00Z\nlog_counters x\nfirewall nft\n"
+        File.WriteAllText(_status, "pid 1\nworker_pid 2\nstarted 2026-01-01T00:00:00Z\nupdated 2026-01-01T00:00:00Z\nlog_counters x\nfirewall nft\nfirewall_recreated -\n"
             + "accepted 0\nrejected 0\nrejected_by_reason none\n" + (line.StartsWith("log_source", StringComparison.Ordinal) ? "" : "log_source /dev/kmsg\n") + line + "\n");
         Command.Check("chown", "nobody", _status);
         var result = Status();

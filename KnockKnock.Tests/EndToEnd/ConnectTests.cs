@@ -14,19 +14,12 @@ namespace KnockKnock.Tests.EndToEnd;
 /// says so; with the daemon stopped it gives up after its knocks with one line and exit 1; twenty
 /// at once all get in, each with its own knocks and counters; the relay holds no capability.
 /// </summary>
-/// <remarks>
-/// On nft these need the firewall branch (its LOG rule logs the TCP options protocol 2 carries
-/// TSval in): remove the Ignore of the nft fixture when it is merged.
-/// </remarks>
 [TestFixture("iptables")]
-[TestFixture("nft", Ignore = NftPending)]
+[TestFixture("nft")]
 [Category("Root")]
 [NonParallelizable]
 public sealed partial class ConnectTests(string backend)
 {
-    /// <summary>Why the nft fixtures of the connect, ssh and SOCKS tests wait.</summary>
-    internal const string NftPending = "protocol 2 knocks on nft need the firewall branch's LOG rule with TCP options; enable when it is merged";
-
     [Test]
     public void Connect_relays_both_ways_and_passes_the_end_of_input_on_as_a_half_close()
     {
@@ -184,7 +177,6 @@ public sealed partial class ConnectTests(string backend)
     }
 
     [Test]
-    [Ignore("IPv6 openings come with the firewall branch: enable when it is merged")]
     public void Connect_over_IPv6_knocks_and_connects_to_the_same_address()
     {
         using var site = new KnockSite(backend, protocol: 2);

@@ -114,11 +114,20 @@ internal sealed class KnockSite : IDisposable
 
     public ushort KnockPort(string profile = "alpha") => _knockPorts[profile];
 
-    /// <summary>Starts the daemon in the server namespace and waits for its "started:" line.</summary>
-    public DaemonProcess StartDaemon(bool fileSource = false)
+    /// <summary>Appends a line to the config's [main] section (e.g. <c>max_knock_age = 3</c>), for the daemons started after.</summary>
+    public void AddConfig(string line) => File.AppendAllText(Path.Combine(ConfigDirectory, "config"), line + "\n");
+
+    /// <summary>
+    /// Starts the daemon in the server namespace and waits for its "started:" line; with
+    /// <paramref name="journal"/>, reading that journald's journal (in its mount namespace).
+    /// </summary>
+    public DaemonProcess StartDaemon(bool fileSource = false, JournaldHarness? journal = null)
     {
         string[] args = ["--foreground", "--config-dir", ConfigDirectory, "--state-dir", StateDirectory, "--pidfile", PidFile, "--firewall", Backend];
-        var daemon = DaemonProcess.Start(Net.Server, fileSource ? [.. args, "--log-source", "file:" + LogFile] : args);
+        var daemon = DaemonProcess.Start(
+            Net.Server,
+            fileSource ? [.. args, "--log-source", "file:" + LogFile] : journal is not null ? [.. args, "--log-source", "journal"] : args,
+            journal?.Enter);
         _cleanup.Add(daemon);
         daemon.WaitUntilStarted();
         return daemon;
@@ -176,19 +185,25 @@ internal sealed class KnockSite : IDisposable
         }
     }
 
-    /// <summary>The firewall's current openings: nft set elements, or the iptables opening rules of the KNOCKKNOCK chain.</summary>
+    /// <summary>The firewall's current openings, IPv4 and IPv6: nft set elements, or ipset members.</summary>
     public IReadOnlyList<string> Openings()
     {
         if (Firewall == NftBackend.Instance)
         {
-            var set = Net.Server.Exec("nft", "list", "set", "inet", "knockknock", "allowed");
-            var match = Regex.Match(set, @"elements\s*=\s*\{([^}]*)\}");
-            return match.Success
-                ? match.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                : [];
+            return [.. new[] { "allowed", "allowed6" }.SelectMany(name =>
+            {
+                var set = Net.Server.Run("nft", "list", "set", "inet", "knockknock", name);
+                var match = Regex.Match(set.StdOut, @"elements\s*=\s*\{([^}]*)\}");
+                return set.ExitCode == 0 && match.Success
+                    ? match.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    : [];
+            })];
         }
-        var chain = Net.Server.Run("iptables", "-w", "-S", IptablesCommands.Chain);
-        return chain.ExitCode != 0 ? [] : chain.StdOut.Split('\n').Where(l => l.Contains("-j CONNMARK", StringComparison.Ordinal)).ToList();
+        return [.. IptablesFamily.Both.SelectMany(family =>
+        {
+            var set = Net.Server.Run("ipset", "list", family.Set);
+            return set.ExitCode != 0 ? [] : set.StdOut.Split('\n').SkipWhile(l => l != "Members:").Skip(1).Where(l => l.Length > 0);
+        })];
     }
 
     /// <summary>True when a connection from the client namespace to <paramref name="port"/> (of the server's IPv4 or IPv6 address) completes (it is closed at once).</summary>

@@ -11,7 +11,7 @@ namespace KnockKnock.Tests.EndToEnd;
 /// with netcat-openbsd's SOCKS5 client as the ProxyCommand.
 /// </summary>
 [TestFixture("iptables")]
-[TestFixture("nft", Ignore = ConnectTests.NftPending)]
+[TestFixture("nft")]
 [Category("Root")]
 [NonParallelizable]
 public sealed class OpenSshTests(string backend)

@@ -5,10 +5,10 @@ namespace KnockKnock.Tests.EndToEnd;
 /// <summary>
 /// Invariant 6 against an attacker who holds one valid knock and can make the firewall change: a
 /// second opening (here the attacker's own second knock, for another port) must not give the first,
-/// already used opening its connection back. iptables-legacy fails this, because it rewrites the
-/// whole table for every rule and the kernel restarts every rule's <c>-m limit</c>; the daemon
-/// therefore refuses it (IptablesBackend.VariantProblem), and this test holds the backends it
-/// accepts to the invariant.
+/// already used opening its connection back. The rule-per-opening iptables design failed this under
+/// iptables-legacy (it rewrote the whole table for every rule, restarting every rule's
+/// <c>-m limit</c>); openings are set elements now, consumed by the first SYN, and this test holds
+/// both backends to the invariant.
 /// </summary>
 [TestFixture("nft")]
 [TestFixture("iptables")]

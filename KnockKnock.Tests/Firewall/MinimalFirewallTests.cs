@@ -10,8 +10,9 @@ namespace KnockKnock.Tests.Firewall;
 
 /// <summary>
 /// scripts/minimal-firewall.sh in a server namespace, for each backend, with the real daemon and
-/// client: the set-up drops everything until a knock, a knock opens exactly its port, nothing gets
-/// in once the daemon is gone, and --dry-run changes nothing.
+/// client: the set-up drops everything until a knock, for IPv4 and IPv6, logs knock SYNs of both
+/// families with TCP sequence numbers and options, keeps IPv6 neighbour discovery working, a knock
+/// opens exactly its port, nothing gets in once the daemon is gone, and --dry-run changes nothing.
 /// </summary>
 [TestFixture("nft")]
 [TestFixture("iptables")]
@@ -75,6 +76,35 @@ public sealed class MinimalFirewallTests(string backend)
         Thread.Sleep(300);
         Assert.That(Connects(net, Knocked), Is.False, "after the daemon stopped, even with a fresh knock");
         Assert.That(Connects(net, Other), Is.False, "after the daemon stopped");
+    }
+
+    [Test]
+    public void Both_families_are_dropped_and_their_knocks_logged_with_TCP_options_and_IPv6_neighbour_discovery_works()
+    {
+        using var net = new TestNetwork();
+        var applied = net.Server.Run(Script(), ScriptArgs());
+        Assert.That(applied.ExitCode, Is.EqualTo(ExitCodes.Ok), applied.ToString());
+        using var v4 = Listen(net.Server, Other);
+        using var v6 = Listen(net.Server, Other, "-6");
+        Assert.That(Connects(net, Other), Is.False, "IPv4 before any knock");
+        Assert.That(net.Client.Run("nc", "-6", "-z", "-w", "1", net.ServerAddress6, Other).ExitCode, Is.Not.Zero, "IPv6 before any knock");
+        Assert.That(net.Client.Run("ping", "-6", "-c", "1", "-W", "1", net.ServerAddress6).ExitCode, Is.Not.Zero, "ICMPv6 echo is dropped");
+
+        // The server's own IPv6 connection out: neighbour discovery both ways, and its replies as established traffic.
+        using (var clientListener = Listen(net.Client, "4000", "-6"))
+        {
+            Assert.That(net.Server.Run("nc", "-6", "-z", "-w", "2", net.ClientAddress6, "4000").ExitCode, Is.Zero, "outbound IPv6 under the default drop");
+        }
+
+        using var kernelLog = new KernelLogTail();
+        foreach (var (address, family) in new[] { (net.ServerAddress, "-4"), (net.ServerAddress6, "-6") })
+        {
+            _ = net.Client.Run("nc", family, "-z", "-w", "1", address, KnockPort);
+            var line = kernelLog.WaitFor(l => l.StartsWith("knockknock: ", StringComparison.Ordinal) && l.Contains($" DPT={KnockPort} ", StringComparison.Ordinal)
+                && l.Contains(family == "-4" ? $" DST={net.ServerAddress} " : " DST=2001:0db8:", StringComparison.Ordinal), TimeSpan.FromSeconds(5));
+            Assert.That(line, Is.Not.Null, $"a LOG line for the {family} knock SYN");
+            Assert.That(line, Does.Contain(" SEQ=").And.Match(@" OPT \([0-9A-F]+\) ?$"), "TCP sequence numbers and options are logged");
+        }
     }
 
     [Test]
@@ -142,16 +172,17 @@ public sealed class MinimalFirewallTests(string backend)
     private string[] ScriptArgs() => ["--firewall", backend, "--config-dir", _config, "--knockknock-daemon", Binaries.Daemon];
 
     private static string Snapshot(NetworkNamespace ns)
-        => ns.Exec("nft", "list", "ruleset") + "\n----\n" + string.Join('\n', ns.Exec("iptables-save").Split('\n').Where(l => !l.StartsWith('#')));
+        => ns.Exec("nft", "list", "ruleset") + "\n----\n" + string.Join('\n', (ns.Exec("iptables-save") + ns.Exec("ip6tables-save")).Split('\n').Where(l => !l.StartsWith('#')))
+            + "\n----\n" + ns.Exec("ipset", "list", "-t");
 
     /// <summary>True when a TCP handshake from the client namespace completes within 1 s (a dropped SYN never does).</summary>
     private static bool Connects(TestNetwork net, string port) => net.Client.Run("nc", "-4", "-z", "-w", "1", net.ServerAddress, port).ExitCode == 0;
 
-    private static ListeningProcess Listen(NetworkNamespace ns, string port)
+    private static ListeningProcess Listen(NetworkNamespace ns, string port, string family = "-4")
     {
-        var listener = new ListeningProcess(ns.Start("nc", ["-4", "-d", "-k", "-l", port]));
+        var listener = new ListeningProcess(ns.Start("nc", [family, "-d", "-k", "-l", port]));
         // Until the socket is bound a loopback probe is refused; a few tries cover the start-up.
-        for (var i = 0; i < 50 && ns.Run("nc", "-4", "-z", "-w", "1", "127.0.0.1", port).ExitCode != 0; i++)
+        for (var i = 0; i < 50 && ns.Run("nc", family, "-z", "-w", "1", family == "-4" ? "127.0.0.1" : "::1", port).ExitCode != 0; i++)
         {
             Thread.Sleep(20);
         }

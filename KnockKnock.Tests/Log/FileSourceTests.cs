@@ -201,7 +201,7 @@ public sealed class FileSourceTests
         long at1000 = -1, at20000 = -1;
         var count = 0;
         using var cancel = new CancellationTokenSource();
-        var thread = new Thread(() => source.Run(_ =>
+        var thread = new Thread(() => source.Run((_, _) =>
         {
             count++;
             if (count == 1000)
@@ -241,7 +241,7 @@ public sealed class FileSourceTests
         source.Dispose();
         Assert.That(runner.Join(500), Is.True);
         Assert.That(runner.Failure, Is.Null);
-        Assert.That(() => source.Run(_ => { }, CancellationToken.None), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(() => source.Run((_, _) => { }, CancellationToken.None), Throws.InstanceOf<ObjectDisposedException>());
     }
 
     [Test]
@@ -250,6 +250,6 @@ public sealed class FileSourceTests
         Directory.CreateDirectory(_path);
         using var source = new FileSource(_path);
         using var cancel = new CancellationTokenSource(2000);
-        Assert.That(() => source.Run(_ => { }, cancel.Token), Throws.InstanceOf<IOException>().With.Message.Contains(_path));
+        Assert.That(() => source.Run((_, _) => { }, cancel.Token), Throws.InstanceOf<IOException>().With.Message.Contains(_path));
     }
 }

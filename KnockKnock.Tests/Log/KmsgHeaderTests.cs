@@ -8,8 +8,8 @@ namespace KnockKnock.Tests.Log;
 public sealed class KmsgHeaderTests
 {
     private static (int Priority, string Message)? Strip(string record) =>
-        KmsgSource.TryStripKmsgHeader(Encoding.ASCII.GetBytes(record), out var priority, out var message)
-            ? (priority, Encoding.ASCII.GetString(message))
+        KmsgSource.TryStripKmsgHeader(Encoding.ASCII.GetBytes(record), out var header, out var message)
+            ? (header.Priority, Encoding.ASCII.GetString(message))
             : null;
 
     [Test]
@@ -43,8 +43,17 @@ public sealed class KmsgHeaderTests
     [TestCase("-4,1,2,-;message\n")]
     [TestCase("12345,1,2,-;message\n")]
     [TestCase("4,1,2\n,-;message\n")]
+    [TestCase("4,18446744073709551616,2,-;SEQ beyond 64 bits\n")]
+    [TestCase("4,1,99999999999999999999,-;TS_USEC beyond 64 bits\n")]
     public void Malformed_headers_are_refused(string record)
     {
         Assert.That(Strip(record), Is.Null);
+    }
+
+    [Test]
+    public void Sequence_number_and_timestamp_are_returned()
+    {
+        Assert.That(KmsgSource.TryStripKmsgHeader("4,54991,725766719,-;knockknock: x\n"u8, out var header, out _), Is.True);
+        Assert.That(header, Is.EqualTo(new KmsgHeader(4, 54991, 725766719)));
     }
 }

@@ -88,7 +88,7 @@ public sealed class SignalInterruptionTests
             try
             {
                 source.Run(
-                    line =>
+                    (line, _) =>
                     {
                         var text = Encoding.Latin1.GetString(line);
                         if (text.Contains(marker, StringComparison.Ordinal))

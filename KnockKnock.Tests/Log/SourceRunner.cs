@@ -8,7 +8,7 @@ namespace KnockKnock.Tests.Log;
 /// <summary>Runs a log source on its own thread and collects what it delivers, for tests.</summary>
 internal sealed class SourceRunner : IDisposable
 {
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(string Line, TimeSpan? Age)> _records = new();
     private readonly CancellationTokenSource _cancel = new();
     private readonly Thread _thread;
     private Exception? _failure;
@@ -19,12 +19,12 @@ internal sealed class SourceRunner : IDisposable
         {
             try
             {
-                source.Run(line =>
+                source.Run((line, age) =>
                 {
                     var text = Encoding.Latin1.GetString(line);
                     if (keep is null || keep(text))
                     {
-                        _lines.Enqueue(text);
+                        _records.Enqueue((text, age));
                     }
                 }, _cancel.Token);
             }
@@ -39,13 +39,16 @@ internal sealed class SourceRunner : IDisposable
 
     public Exception? Failure => _failure;
 
-    public string[] Lines => [.. _lines];
+    public string[] Lines => [.. _records.Select(r => r.Line)];
+
+    /// <summary>The lines kept so far, each with the age the source handed on (null: not a replay).</summary>
+    public (string Line, TimeSpan? Age)[] Records => [.. _records];
 
     /// <summary>Waits until at least <paramref name="count"/> lines arrived and returns them all.</summary>
     public string[] WaitFor(int count, int timeoutMilliseconds = 5000)
     {
         var clock = Stopwatch.StartNew();
-        while (_lines.Count < count && clock.ElapsedMilliseconds < timeoutMilliseconds && _thread.IsAlive)
+        while (_records.Count < count && clock.ElapsedMilliseconds < timeoutMilliseconds && _thread.IsAlive)
         {
             Thread.Sleep(10);
         }

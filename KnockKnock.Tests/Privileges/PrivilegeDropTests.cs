@@ -27,4 +27,20 @@ public sealed class PrivilegeDropTests
         Assert.That(result.StdErr, Is.EqualTo($"knockknock-daemon: {message}\n"));
         Assert.That(Directory.Exists(state), Is.False, "nothing was created");
     }
+
+    [Test]
+    public void The_journal_source_refuses_to_start_without_the_group_systemd_journal()
+    {
+        Root.Require();
+        using var dir = new TempDirectory();
+        Profile.Create(dir.Combine("etc", "profiles", "p"), 7000, PortSet.All, bindSource: false);
+        // A private mount namespace whose /etc/group lacks the group.
+        File.WriteAllLines(dir.Combine("group"), File.ReadAllLines("/etc/group").Where(l => !l.StartsWith("systemd-journal:", StringComparison.Ordinal)));
+        var state = dir.Combine("state");
+        var result = Command.Run("unshare", ["--mount", "--propagation", "private", "sh", "-ec", "mount --bind \"$1\" /etc/group; shift; exec \"$@\"", "sh", dir.Combine("group"),
+            Binaries.Daemon, "--foreground", "--config-dir", dir.Combine("etc"), "--state-dir", state, "--user", "nobody", "--firewall", "nft", "--log-source", "journal"]);
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage), result.ToString());
+        Assert.That(result.StdErr, Is.EqualTo("knockknock-daemon: no group 'systemd-journal', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)\n"));
+        Assert.That(Directory.Exists(state), Is.False, "nothing was created");
+    }
 }

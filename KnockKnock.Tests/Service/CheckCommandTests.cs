@@ -88,7 +88,7 @@ public sealed class CheckCommandTests
     {
         var result = Check();
         Assert.That(result.ExitCode, Is.EqualTo(1));
-        Assert.That(Problems(result), Is.EqualTo(new[] { "problem: no LOG rule with prefix \"knockknock: \" and TCP sequence logging for knock port 7000 (profile alice): see scripts/minimal-firewall.sh" }));
+        Assert.That(Problems(result), Is.EqualTo(new[] { "problem: no LOG rule with prefix \"knockknock: \" and TCP sequence and options logging for knock port 7000 (profile alice): see scripts/minimal-firewall.sh" }));
     }
 
     [Test]

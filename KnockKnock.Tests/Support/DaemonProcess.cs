@@ -55,9 +55,15 @@ internal sealed class DaemonProcess : IDisposable
         _process.BeginOutputReadLine();
     }
 
-    /// <summary>Starts the daemon in <paramref name="ns"/> with <paramref name="args"/> (no waiting).</summary>
-    public static DaemonProcess Start(NetworkNamespace ns, IEnumerable<string> args)
-        => new(ns.Start(Binaries.Daemon, args, s_deployedEnvironment));
+    /// <summary>
+    /// Starts the daemon in <paramref name="ns"/> with <paramref name="args"/> (no waiting), through
+    /// <paramref name="launcher"/> when given: an argv prefix that execs in place, such as
+    /// <see cref="JournaldHarness.Enter"/> (nsenter into the journal's mount namespace).
+    /// </summary>
+    public static DaemonProcess Start(NetworkNamespace ns, IEnumerable<string> args, IReadOnlyList<string>? launcher = null)
+        => new(launcher is null
+            ? ns.Start(Binaries.Daemon, args, s_deployedEnvironment)
+            : Command.Start(launcher[0], [.. launcher.Skip(1), "ip", "netns", "exec", ns.Name, Binaries.Daemon, .. args], s_deployedEnvironment));
 
     /// <summary>
     /// The daemon as deployed: the installed NativeAOT build has no .NET diagnostics server; a JIT

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace KnockKnock.Tests.Support;
@@ -5,8 +6,10 @@ namespace KnockKnock.Tests.Support;
 /// <summary>
 /// Plays syslogd for the daemon's file source: tails /dev/kmsg (from the moment it is made) and
 /// appends each kernel record that <paramref name="select"/> picks to a file, in the traditional
-/// syslog shape <c>Nov 22 14:00:00 host kernel: [ 123.456789] MESSAGE</c>. Tests may append their
-/// own raw bytes to the same file through <see cref="AppendRaw"/> (writes are serialised).
+/// syslog shape <c>Nov 22 14:00:00 host kernel: [ 123.456789] MESSAGE</c>, stamped with the local
+/// time at which it forwards the record, as syslogd does (a daemon catching up after a restart reads
+/// the lines' age from it). Tests may append their own raw bytes to the same file through
+/// <see cref="AppendRaw"/> (writes are serialised).
 /// </summary>
 internal sealed class KernelLogForwarder : IDisposable
 {
@@ -50,7 +53,8 @@ internal sealed class KernelLogForwarder : IDisposable
                 {
                     if (_select(text))
                     {
-                        AppendRaw(Encoding.UTF8.GetBytes(Header + text + "\n"));
+                        var now = DateTime.Now;
+                        AppendRaw(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{now:MMM} {now.Day,2} {now:HH:mm:ss} host kernel: [ 123.456789] {text}\n")));
                         Interlocked.Increment(ref _forwarded);
                     }
                     return _stop;

@@ -10,8 +10,11 @@ namespace KnockKnock.Tests.Support;
 /// </summary>
 internal static class NamespaceSockets
 {
-    /// <summary>A TCP socket created inside <paramref name="ns"/>, dual-stack (IPv6 with IPv4-mapped addresses: it connects and listens over both families).</summary>
-    public static Socket SocketIn(NetworkNamespace ns)
+    /// <summary>
+    /// A TCP socket created inside <paramref name="ns"/>: IPv6 and dual-stack unless said (IPv4-mapped
+    /// addresses: it connects and listens over both families), or only <paramref name="family"/>.
+    /// </summary>
+    public static Socket SocketIn(NetworkNamespace ns, AddressFamily? family = null)
     {
         Socket? socket = null;
         Exception? failure = null;
@@ -24,7 +27,11 @@ internal static class NamespaceSockets
                 {
                     throw new IOException($"setns {ns.Name} failed, errno {LibC.errno}");
                 }
-                socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+                socket = new Socket(family ?? AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+                if (socket.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    socket.DualMode = family is null;
+                }
             }
             catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
             {
@@ -36,11 +43,11 @@ internal static class NamespaceSockets
         return socket ?? throw new InvalidOperationException("could not create a socket in " + ns.Name, failure);
     }
 
-    /// <summary>An echo server on every address of <paramref name="ns"/>, both families; dispose the returned socket to stop it.</summary>
-    public static Socket ListenEcho(NetworkNamespace ns, int port)
+    /// <summary>An echo server on every address of <paramref name="ns"/>, both families unless said; dispose the returned socket to stop it.</summary>
+    public static Socket ListenEcho(NetworkNamespace ns, int port, AddressFamily? family = null)
     {
-        var listener = SocketIn(ns);
-        listener.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
+        var listener = SocketIn(ns, family);
+        listener.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, port));
         listener.Listen(64);
         _ = Task.Run(async () =>
         {
@@ -81,7 +88,7 @@ internal static class NamespaceSockets
     /// <summary>True when the TCP handshake completes within <paramref name="timeout"/> (default 1.5 s; a dropped SYN never does).</summary>
     public static bool TryConnect(NetworkNamespace from, string address, int port, out Socket? connected, TimeSpan? timeout = null)
     {
-        var socket = SocketIn(from);
+        var socket = SocketIn(from, IPAddress.Parse(address).AddressFamily);
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(1.5));
         try
         {

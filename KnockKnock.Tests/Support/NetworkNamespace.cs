@@ -81,11 +81,11 @@ internal sealed class TestNetwork : IDisposable
         }
     }
 
-    /// <summary>Adds a third host linked to the server (its own veth pair and subnets); returns its IPv4 addresses.</summary>
-    public (NetworkNamespace Host, string Address, string ServerSideAddress) AddPeer(string role)
+    /// <summary>Adds a third host linked to the server (its own veth pair and subnets); returns its address and the server's on that link (IPv4 unless asked for IPv6).</summary>
+    public (NetworkNamespace Host, string Address, string ServerSideAddress) AddPeer(string role, bool ipv6 = false)
     {
-        var (host, address, serverSide, _, _) = AddDualStackPeer(role);
-        return (host, address, serverSide);
+        var (host, address, serverSide, address6, serverSide6) = AddDualStackPeer(role);
+        return ipv6 ? (host, address6, serverSide6) : (host, address, serverSide);
     }
 
     /// <summary>Adds a third host linked to the server; returns its addresses and the server's on that link, both families.</summary>

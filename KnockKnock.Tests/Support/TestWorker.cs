@@ -45,7 +45,7 @@ internal sealed class TestWorker : IDisposable
         int maxOpenings = WorkerPolicy.DefaultMaxOpenings, int maxRate = WorkerPolicy.DefaultMaxRatePerSecond, TestWorker? counters = null, TempDirectory? countersDirectory = null)
     {
         var directory = counters?._counters ?? countersDirectory ?? new TempDirectory();
-        var policy = new WorkerPolicy(delay, 20, maxOpenings, maxRate,
+        var policy = new WorkerPolicy(delay, 20, maxOpenings, maxRate, LogPrefix.Default,
             new Dictionary<string, WorkerPolicy.ProfileRule> { [Profile] = new(KnockPort, PortSet.Parse(allowed)) });
         using var handle = Interop.Open(directory.Path, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
         ulong next;

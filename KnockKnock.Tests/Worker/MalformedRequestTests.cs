@@ -28,6 +28,24 @@ public sealed class MalformedRequestTests
     }
 
     [Test]
+    public void Check_parses_and_its_answer_is_read_strictly()
+    {
+        Assert.That(WorkerRequest.TryParse("check"u8, out var request, out var error), Is.True, error);
+        Assert.That(request.Kind, Is.EqualTo(WorkerRequestKind.Check));
+        Assert.That(Encoding.ASCII.GetString(WorkerRequest.Check.Encode()), Is.EqualTo("check"));
+        Assert.That(WorkerRequest.TryParse("check "u8, out _, out _), Is.False);
+
+        Assert.That(WorkerCheck.TryParse("ok - 0", out var fresh), Is.True);
+        Assert.That((fresh.LastRecreated, fresh.Unlogged), Is.EqualTo(((DateTimeOffset?)null, (int?)0)));
+        Assert.That(WorkerCheck.TryParse("ok 1893456000 ?", out var check), Is.True);
+        Assert.That((check.LastRecreated, check.Unlogged), Is.EqualTo(((DateTimeOffset?)new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), (int?)null)));
+        foreach (var bad in new[] { "ok", "ok - ", "ok -1 0", "ok - -1", "ok 1 2 3", "refused x", "ok 99999999999999 0", " ok - 0" })
+        {
+            Assert.That(WorkerCheck.TryParse(bad, out _), Is.False, bad);
+        }
+    }
+
+    [Test]
     public void Detach_parses_and_encodes_exactly()
     {
         Assert.That(WorkerRequest.TryParse("detach"u8, out var request, out var error), Is.True, error);

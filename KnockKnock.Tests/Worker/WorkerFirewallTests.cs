@@ -1,10 +1,8 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using KnockKnock.Daemon.Firewall;
 using KnockKnock.Daemon.Firewall.Iptables;
 using KnockKnock.Daemon.Firewall.Nft;
-using KnockKnock.Daemon.Worker;
 using KnockKnock.Tests.Support;
 using Tmds.Linux;
 
@@ -12,18 +10,28 @@ namespace KnockKnock.Tests.Worker;
 
 /// <summary>
 /// The real worker (the built daemon in its hidden mode, started inside the server namespace)
-/// against a default-drop firewall of each kind, with real TCP connections from the client namespace.
+/// against a default-drop firewall of each kind, for IPv4 and IPv6 sources, with real TCP
+/// connections from the client namespace.
 /// </summary>
-/// <remarks>One fixture per backend (below); tests that only make sense for one backend live in that backend's fixture.</remarks>
+/// <remarks>
+/// One fixture per backend (below), each run for both families; tests that only make sense for one
+/// backend live in that backend's fixture. The baseline is what an admin's own firewall has (policy
+/// drop, loopback, established connections, ICMPv6 neighbour discovery; nft: its drop-policy chain
+/// accepts the knock mark), without the worker's own part: the worker makes that itself.
+/// </remarks>
 [Category("Root")]
 [NonParallelizable]
-public abstract class WorkerFirewallTests(string backend)
+public abstract class WorkerFirewallTests(string backend, AddressFamily family)
 {
     private protected const ushort Port = 2222;
     private protected readonly IFirewallBackend _firewall = FirewallBackends.Find(backend)!;
     private protected readonly List<IDisposable> _cleanup = [];
     private protected TestNetwork _net = null!;
     private protected HostAddress _client;
+    private protected string _clientText = "";
+    private protected string _server = "";
+
+    private protected bool IPv6 => family == AddressFamily.InterNetworkV6;
 
     [SetUp]
     public void SetUp()
@@ -31,9 +39,10 @@ public abstract class WorkerFirewallTests(string backend)
         Root.Require();
         _net = new TestNetwork();
         _cleanup.Add(_net);
-        _client = Parse(_net.ClientAddress);
-        LoadDefaultDropRuleset();
-        _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port));
+        (_clientText, _server) = IPv6 ? (_net.ClientAddress6, _net.ServerAddress6) : (_net.ClientAddress, _net.ServerAddress);
+        _client = Addresses.Of(_clientText);
+        LoadBaseline();
+        Listen(Port);
     }
 
     [TearDown]
@@ -49,38 +58,33 @@ public abstract class WorkerFirewallTests(string backend)
     [Test]
     public void One_knock_admits_one_connection_and_never_cuts_it()
     {
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "default drop before any knock");
+        Assert.That(Connects(), Is.False, "default drop before any knock");
         using var worker = StartWorker(3);
         Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
         var opened = DateTime.UtcNow;
 
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var first), Is.True, "the knocked connection");
+        Assert.That(NamespaceSockets.TryConnect(_net.Client, _server, Port, out var first), Is.True, "the knocked connection");
         using (first)
         {
-            Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a second connection on the same knock");
+            Assert.That(Connects(), Is.False, "a second connection on the same knock");
             SleepUntil(opened.AddSeconds(4));
-            Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "a new connection after the delay");
+            Assert.That(Connects(), Is.False, "a new connection after the delay");
             // Established connections are never cut: the first one still works both ways.
-            first!.Send("later\n"u8);
-            var buffer = new byte[6];
-            first.ReceiveTimeout = 3000;
-            Assert.That(first.Receive(buffer), Is.EqualTo(6));
-            Assert.That(Encoding.ASCII.GetString(buffer), Is.EqualTo("later\n"));
+            Assert.That(NamespaceSockets.Echoes(first!, "later\n"), Is.True);
         }
     }
 
     [Test]
     public void An_opening_admits_only_the_knocking_source_and_port()
     {
-        var (peer, _, serverSide) = _net.AddPeer("pr");
-        _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port + 1));
+        var (peer, _, serverSide) = _net.AddPeer("pr", IPv6);
+        Listen(Port + 1);
         using var worker = StartWorker(10);
         Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
-        Assert.That(NamespaceSockets.TryConnect(peer, serverSide, Port, out _), Is.False, "another source");
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port + 1, out _), Is.False, "another port");
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True, "the knocked source and port");
-        s?.Dispose();
+        Assert.That(NamespaceSockets.CanConnect(peer, serverSide, Port), Is.False, "another source");
+        Assert.That(Connects(Port + 1), Is.False, "another port");
+        Assert.That(Connects(), Is.True, "the knocked source and port");
     }
 
     [Test]
@@ -90,45 +94,36 @@ public abstract class WorkerFirewallTests(string backend)
         Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         // Taken after the reply: the worker's deadline is no later, so the kernel ends it by opened + 3 + 1 s.
         var opened = DateTime.UtcNow;
-        Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the opening exists");
-        using (var process = System.Diagnostics.Process.GetProcessById(worker.ProcessId))
-        {
-            process.Kill();
-        }
-        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True, "the client notices the worker's death");
+        Assert.That(ListOpenings(), Does.Contain(_clientText), "the opening exists");
+        Kill(worker);
         Assert.That(() => worker.Open(_client, Port, out _), Throws.InstanceOf<IOException>());
         worker.Dispose();
         SleepUntil(opened.AddSeconds(4));
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "expired with no process left");
+        Assert.That(Connects(), Is.False, "expired with no process left");
     }
 
     [Test]
     public void A_restarted_worker_keeps_live_openings_which_admit_one_connection_and_still_expire_on_time()
     {
-        _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, Port + 1));
+        Listen(Port + 1);
         using var first = StartWorker(8);
         Assert.That(first.Open(_client, Port, out var error), Is.True, error);
         Assert.That(first.Open(_client, Port + 1, out error), Is.True, error);
         var opened = DateTime.UtcNow;
-        using (var process = System.Diagnostics.Process.GetProcessById(first.ProcessId))
-        {
-            process.Kill();
-        }
-        Assert.That(first.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True);
+        Kill(first);
         first.Stop();
 
         var messages = new List<string>();
         using var second = StartWorker(8, messages, counters: first);
-        Assert.That(second.Open(Addresses.Of("198.18.9.9"), 9, out error), Is.True, error); // a round trip: start-up is done
-        Assert.That(ListOpenings(), Does.Contain($"{_net.ClientAddress}").And.Contain($"{Port + 1}"), "both leftovers are kept");
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var connection), Is.True, "the kept opening admits a connection");
-        connection?.Dispose();
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False, "but only one");
+        Assert.That(second.Open(Addresses.Of(IPv6 ? "2001:db8:ffff::9" : "198.18.9.9"), 9, out error), Is.True, error); // a round trip: start-up is done
+        Assert.That(HasOpening(Port) && HasOpening(Port + 1), Is.True, "both leftovers are kept: " + ListOpenings());
+        Assert.That(Connects(), Is.True, "the kept opening admits a connection");
+        Assert.That(Connects(), Is.False, "but only one");
 
-        // The kernel ends the unused one by its old deadline; for iptables the re-armed timer also deletes the rule.
+        // The kernel ends the unused one by its old deadline.
         SleepUntil(opened.AddSeconds(9.5));
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port + 1, out _), Is.False, "expired on time after the restart");
-        Assert.That(ListOpenings(), Does.Not.Contain($"{_net.ClientAddress}:{Port + 1}").And.Not.Contain($"{_net.ClientAddress} . {Port + 1}"));
+        Assert.That(Connects(Port + 1), Is.False, "expired on time after the restart");
+        Assert.That(HasOpening(Port + 1), Is.False);
         Assert.That(messages, Is.Empty);
     }
 
@@ -140,9 +135,8 @@ public abstract class WorkerFirewallTests(string backend)
         Assert.That(worker.Detach(), Is.Zero);
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)) && worker.Exited.Result == 0, Is.True);
         worker.Dispose();
-        Assert.That(ListOpenings(), Does.Contain(_net.ClientAddress), "the opening outlives the worker");
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
-        s?.Dispose();
+        Assert.That(ListOpenings(), Does.Contain(_clientText), "the opening outlives the worker");
+        Assert.That(Connects(), Is.True);
     }
 
     [Test]
@@ -155,7 +149,7 @@ public abstract class WorkerFirewallTests(string backend)
             "open 1.2.3.4 0 15"u8.ToArray(), "open 1.2.3.4 65536 15"u8.ToArray(), "open 1.2.3.4 2222 0"u8.ToArray(),
             "open 1.2.3.4 2222 86400"u8.ToArray(), "open 1.2.3.4 2222 15 "u8.ToArray(), "open 1.2.3.4 2222 15 x"u8.ToArray(),
             Encoding.UTF8.GetBytes("open 1.2.3.4 2222 １５"), [0, 0xff, 0x80], Encoding.ASCII.GetBytes(new string('a', 4000)),
-            "flush ruleset"u8.ToArray(),
+            "flush ruleset"u8.ToArray(), "check now"u8.ToArray(),
         ];
         foreach (var message in malformed)
         {
@@ -163,8 +157,7 @@ public abstract class WorkerFirewallTests(string backend)
         }
         Assert.That(worker.Exited.IsCompleted, Is.False);
         Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
-        s?.Dispose();
+        Assert.That(Connects(), Is.True);
     }
 
     [Test]
@@ -173,8 +166,8 @@ public abstract class WorkerFirewallTests(string backend)
         using var worker = StartWorker(60);
         Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         worker.Flush();
-        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+        Assert.That(ListOpenings(), Does.Not.Contain(_clientText));
+        Assert.That(Connects(), Is.False);
     }
 
     [Test]
@@ -184,7 +177,7 @@ public abstract class WorkerFirewallTests(string backend)
         Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
         worker.Dispose();
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)) && worker.Exited.Result == 0, Is.True);
-        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
+        Assert.That(ListOpenings(), Does.Not.Contain(_clientText));
     }
 
     [Test]
@@ -195,40 +188,160 @@ public abstract class WorkerFirewallTests(string backend)
         Assert.That(LibC.kill(worker.ProcessId, LibC.SIGTERM), Is.Zero);
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(worker.Exited.Result, Is.Zero);
-        Assert.That(ListOpenings(), Does.Not.Contain(_net.ClientAddress));
+        Assert.That(ListOpenings(), Does.Not.Contain(_clientText));
+    }
+
+    [Test]
+    public void After_a_reload_that_removed_the_workers_part_the_next_opening_recreates_it_and_opens()
+    {
+        var messages = new List<string>();
+        using var worker = StartWorker(10, messages);
+        Assert.That(worker.Client.Check().LastRecreated, Is.Null, "nothing recreated after a clean start");
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        ReloadBaseline();
+        Assert.That(Connects(), Is.False, "the reloaded baseline drops");
+
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
+        Assert.That(Connects(), Is.True, "the knock opens after the reload");
+        Assert.That(Connects(), Is.False, "still one connection per knock");
+        lock (messages)
+        {
+            Assert.That(messages.Where(m => m.Contains("recreated", StringComparison.Ordinal)).ToList(), Has.Count.EqualTo(1), string.Join('\n', messages));
+        }
+        Assert.That(worker.Client.Check().LastRecreated, Is.GreaterThanOrEqualTo(before).And.LessThanOrEqualTo(DateTimeOffset.UtcNow));
+    }
+
+    [Test]
+    public void The_periodic_check_recreates_what_a_reload_removed_within_ten_seconds()
+    {
+        var messages = new List<string>();
+        using var worker = StartWorker(10, messages);
+        Assert.That(worker.Open(Addresses.Of(IPv6 ? "2001:db8:ffff::9" : "198.18.9.9"), 9, out var error), Is.True, error); // start-up is done
+        ReloadBaseline();
+        var reloaded = DateTime.UtcNow;
+        while (worker.Client.Check().LastRecreated is null && DateTime.UtcNow < reloaded.AddSeconds(12))
+        {
+            Thread.Sleep(200);
+        }
+        Assert.That(worker.Client.Check().LastRecreated, Is.Not.Null, "recreated without any opening, within 10 s (and a margin)");
+        Assert.That(WorkersPartExists(), Is.True);
+        // Nothing is open by the recreation itself.
+        Assert.That(Connects(), Is.False);
+        lock (messages)
+        {
+            Assert.That(messages.Count(m => m.Contains("recreated", StringComparison.Ordinal)), Is.EqualTo(1), string.Join('\n', messages));
+        }
+    }
+
+    [Test]
+    public void The_tools_the_worker_runs_inherit_none_of_its_descriptors()
+    {
+        using var worker = StartWorker(5);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error); // the firewall library's sockets are open now
+        const int closeOnExec = 0x80000; // O_CLOEXEC, as fdinfo prints flags in octal
+        var open = Directory.GetFiles($"/proc/{worker.ProcessId}/fdinfo")
+            .Select(f => (Fd: int.Parse(Path.GetFileName(f), System.Globalization.CultureInfo.InvariantCulture), Info: File.ReadAllText(f)))
+            .Where(d => d.Fd > 2)
+            .Select(d => (d.Fd, Flags: Convert.ToInt32(d.Info.Split('\n').Single(l => l.StartsWith("flags:", StringComparison.Ordinal)).Split('\t', ' ')[^1], 8)))
+            .ToList();
+        Assert.That(open, Has.Count.GreaterThan(2), "the request socket, the counters and the firewall library's own");
+        Assert.That(open.Where(d => (d.Flags & closeOnExec) == 0).Select(d => d.Fd), Is.Empty, "descriptors a tool would inherit");
     }
 
     private protected TestWorker StartWorker(int delay, List<string>? messages = null, TestWorker? counters = null)
         => TestWorker.Start(_firewall, _net.Server, delay, messages, counters: counters);
 
-    private protected void LoadDefaultDropRuleset()
+    private protected bool Connects(int port = Port) => NamespaceSockets.CanConnect(_net.Client, _server, port);
+
+    private protected void Listen(int port)
+        => _cleanup.Add(NamespaceSockets.ListenEcho(_net.Server, port, IPv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork));
+
+    private protected static void Kill(TestWorker worker)
+    {
+        using (var process = System.Diagnostics.Process.GetProcessById(worker.ProcessId))
+        {
+            process.Kill();
+        }
+        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True, "the client notices the worker's death");
+    }
+
+    /// <summary>
+    /// The admin's own baseline for both families. nft: a table of the admin's with a drop-policy
+    /// chain that accepts the knock mark, not the daemon's table. iptables: the INPUT policy and rules.
+    /// </summary>
+    private protected void LoadBaseline()
     {
         if (_firewall == NftBackend.Instance)
         {
             var file = Path.GetTempFileName();
             try
             {
-                File.WriteAllText(file, NftRuleset.Text([7001], "knockknock: "));
+                File.WriteAllText(file, $$"""
+                    table inet filter {
+                        chain input {
+                            type filter hook input priority filter; policy drop;
+                            iif "lo" accept
+                            ct state established,related accept
+                            icmpv6 type { {{NftRuleset.Icmpv6Types}} } accept
+                            ct mark {{ConntrackMark.Text}} accept
+                        }
+                    }
+
+                    """);
                 _net.Server.Exec("nft", "-f", file);
             }
             finally
             {
                 File.Delete(file);
             }
+            return;
         }
-        else
+        foreach (var (tool, ipv6) in new[] { ("ip6tables", true), ("iptables", false) })
         {
-            _net.Server.Exec("iptables", "-w", "-P", "INPUT", "DROP");
-            _net.Server.Exec("iptables", "-w", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
-            _net.Server.Exec("iptables", "-w", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
+            _net.Server.Exec(tool, "-w", "-P", "INPUT", "DROP");
+            _net.Server.Exec(tool, "-w", "-A", "INPUT", "-i", "lo", "-j", "ACCEPT");
+            _net.Server.Exec(tool, "-w", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT");
+            if (ipv6)
+            {
+                foreach (var type in IptablesRuleset.Icmpv6Types)
+                {
+                    _net.Server.Exec(tool, "-w", "-A", "INPUT", "-p", "ipv6-icmp", "--icmpv6-type", type, "-j", "ACCEPT");
+                }
+            }
         }
     }
 
-    private protected string ListOpenings() => _firewall == NftBackend.Instance
-        ? _net.Server.Exec("nft", "list", "set", "inet", "knockknock", "allowed")
-        : _net.Server.Exec("iptables", "-w", "-S", IptablesCommands.Chain);
+    /// <summary>What a reload does: everything goes (nft flush ruleset; iptables and ip6tables flush and delete every chain), then the admin's baseline comes back.</summary>
+    private protected void ReloadBaseline()
+    {
+        if (_firewall == NftBackend.Instance)
+        {
+            _net.Server.Exec("nft", "flush", "ruleset");
+        }
+        else
+        {
+            foreach (var tool in new[] { "iptables", "ip6tables" })
+            {
+                _net.Server.Exec(tool, "-w", "-F");
+                _net.Server.Exec(tool, "-w", "-X");
+            }
+        }
+        Assert.That(WorkersPartExists(), Is.False, "the reload removed the worker's part");
+        LoadBaseline();
+    }
 
-    private protected static HostAddress Parse(string address) => Addresses.Of(address);
+    /// <summary>The worker's chain exists (nft: in its table, with the sets its rules name; iptables: in both families).</summary>
+    private protected bool WorkersPartExists() => _firewall == NftBackend.Instance
+        ? _net.Server.Run("nft", "list", "chain", "inet", "knockknock", NftSet.Chain).ExitCode == 0
+        : _net.Server.Run("iptables", "-w", "-S", IptablesCommands.Chain).ExitCode == 0 && _net.Server.Run("ip6tables", "-w", "-S", IptablesCommands.Chain).ExitCode == 0;
+
+    /// <summary>The openings of the family, as the firewall lists them (nft set elements, ipset members).</summary>
+    private protected string ListOpenings() => _firewall == NftBackend.Instance
+        ? _net.Server.Exec("nft", "list", "set", "inet", "knockknock", IPv6 ? "allowed6" : "allowed")
+        : _net.Server.Exec("ipset", "list", IPv6 ? "knockknock6" : "knockknock");
+
+    private protected bool HasOpening(int port)
+        => ListOpenings().Contains(_firewall == NftBackend.Instance ? $"{_clientText} . {port}" : $"{_clientText},tcp:{port}", StringComparison.Ordinal);
 
     private protected static void SleepUntil(DateTime utc)
     {
@@ -240,59 +353,81 @@ public abstract class WorkerFirewallTests(string backend)
     }
 }
 
-[TestFixture]
-public sealed class NftWorkerFirewallTests() : WorkerFirewallTests("nft")
+[TestFixture(AddressFamily.InterNetwork)]
+[TestFixture(AddressFamily.InterNetworkV6)]
+public sealed class NftWorkerFirewallTests(AddressFamily family) : WorkerFirewallTests("nft", family)
 {
     [Test]
-    public void An_nft_start_fails_clearly_when_the_set_does_not_exist()
+    public void An_nft_start_creates_the_table_sets_and_chain_without_opening_anything()
     {
-        _net.Server.Exec("nft", "delete", "table", "inet", "knockknock");
-        var messages = new List<string>();
-        using var worker = StartWorker(5, messages);
-        Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(30)), Is.True);
-        Assert.That(worker.Exited.Result, Is.EqualTo(1));
-        Assert.That(string.Join('\n', messages), Does.Contain("list set inet knockknock allowed"));
+        Assert.That(WorkersPartExists(), Is.False);
+        using var worker = StartWorker(5);
+        Assert.That(worker.Client.Check().LastRecreated, Is.Null, "a start is no recreation");
+        Assert.That(WorkersPartExists(), Is.True);
+        var chain = _net.Server.Exec("nft", "list", "chain", "inet", "knockknock", NftSet.Chain);
+        Assert.That(chain, Does.Contain("policy accept;").And.Not.Contain(" accept\n").And.Not.Contain("drop"), "it marks and nothing else");
+        Assert.That(Connects(), Is.False, "the worker's table opens nothing by itself");
+    }
+
+    [Test]
+    public void Recreating_after_a_reload_does_not_weaken_an_admin_policy_that_does_not_accept_the_mark()
+    {
+        using var worker = StartWorker(10);
+        _net.Server.Exec("nft", "flush", "ruleset");
+        var file = Path.GetTempFileName();
+        try
+        {
+            // The admin's new policy no longer accepts knocked connections.
+            File.WriteAllText(file, $$"""
+                table inet filter {
+                    chain input {
+                        type filter hook input priority filter; policy drop;
+                        ct state established,related accept
+                        icmpv6 type { {{NftRuleset.Icmpv6Types}} } accept
+                    }
+                }
+
+                """);
+            _net.Server.Exec("nft", "-f", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
+        Assert.That(WorkersPartExists(), Is.True, "recreated");
+        Assert.That(Connects(), Is.False, "the admin's drop still decides");
     }
 }
 
-[TestFixture]
-public sealed class IptablesWorkerFirewallTests() : WorkerFirewallTests("iptables")
+[TestFixture(AddressFamily.InterNetwork)]
+[TestFixture(AddressFamily.InterNetworkV6)]
+public sealed class IptablesWorkerFirewallTests(AddressFamily family) : WorkerFirewallTests("iptables", family)
 {
     [Test]
-    public void An_expired_iptables_leftover_is_deleted_at_start_and_foreign_rules_are_left_and_reported()
+    public void An_iptables_start_puts_back_its_chain_and_jump_and_reports_the_rules_it_removed()
     {
-        string[][] leftovers =
-        [
-            IptablesCommands.NewChain(), IptablesCommands.AcceptAdmitted(), IptablesCommands.InsertJump(),
-            IptablesCommands.InsertOpening(_client, Port, DateTimeOffset.UtcNow.AddSeconds(-30)),
-            [IptablesCommands.IptablesPath, "-w", "-I", IptablesCommands.Chain, "1", "-s", "192.0.2.7/32", "-j", "RETURN"],
-        ];
-        foreach (var argv in leftovers)
-        {
-            _net.Server.Exec(argv[0], argv[1..]);
-        }
-        Assert.That(ListOpenings(), Does.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover exists");
+        var tool = IPv6 ? IptablesFamily.IPv6 : IptablesFamily.IPv4;
+        _net.Server.Exec(tool.Tool, "-w", "-N", IptablesCommands.Chain);
+        _net.Server.Exec(tool.Tool, "-w", "-A", IptablesCommands.Chain, "-j", "RETURN");
         var messages = new List<string>();
-        using var worker = StartWorker(1, messages);
-        Assert.That(worker.Open(Addresses.Of("198.18.9.9"), 9, out var error), Is.True, error); // a round trip: start-up is done
-        var chain = ListOpenings();
-        Assert.That(chain, Does.Not.Contain($"knockknock {_net.ClientAddress}:{Port}"), "the expired leftover is gone");
-        Assert.That(chain, Does.Contain("-A KNOCKKNOCK -s 192.0.2.7/32 -j RETURN"), "a foreign rule is left alone");
-        Assert.That(chain.TrimEnd().Split('\n')[^1], Is.EqualTo(IptablesCommands.AdmittedLine), "the accept rule is last");
-        Assert.That(chain.Split('\n').Count(l => l == IptablesCommands.AdmittedLine), Is.EqualTo(1), "and there once");
-        Assert.That(messages, Has.Count.EqualTo(1).And.Some.Contains("192.0.2.7/32"), "the foreign rule is reported once");
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out _), Is.False);
+        using var worker = StartWorker(5, messages);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
+        var save = _net.Server.Exec(tool.SaveTool, "-t", "filter");
+        var state = IptablesChainState.Read(save, tool);
+        Assert.That(state.Intact, Is.True, save);
+        Assert.That(state.ForeignRules, Is.Empty);
+        lock (messages)
+        {
+            Assert.That(messages, Has.Count.EqualTo(1).And.Some.Contains("iptables: set up").And.Some.Contains("-A KNOCKKNOCK -j RETURN"));
+        }
+        Assert.That(Connects(), Is.True);
     }
 
     [Test]
-    public void An_iptables_start_repairs_a_missing_accept_rule_and_jump()
+    public void The_check_counts_knock_ports_without_a_LOG_rule()
     {
-        _net.Server.Exec(IptablesCommands.IptablesPath, "-w", "-N", IptablesCommands.Chain);
         using var worker = StartWorker(5);
-        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
-        Assert.That(ListOpenings().TrimEnd().Split('\n')[^1], Is.EqualTo(IptablesCommands.AdmittedLine));
-        Assert.That(_net.Server.Run(IptablesCommands.CheckJump()[0], IptablesCommands.CheckJump()[1..]).ExitCode, Is.Zero);
-        Assert.That(NamespaceSockets.TryConnect(_net.Client, _net.ServerAddress, Port, out var s), Is.True);
-        s?.Dispose();
+        Assert.That(worker.Client.Check().Unlogged, Is.EqualTo(2), "port 7001, IPv4 and IPv6: the baseline logs nothing");
     }
 }

@@ -1,8 +1,9 @@
 namespace KnockKnock.Daemon.Firewall.Iptables;
 
 /// <summary>
-/// iptables (iptables-nft only): openings are rules in the daemon's own chain KNOCKKNOCK that
-/// expire by <c>-m time --datestop</c>. The worker's argv needs nothing more than the name.
+/// iptables (iptables-nft only), IPv4 and IPv6: openings are elements with a timeout in the ipsets
+/// <c>knockknock</c> and <c>knockknock6</c>, admitted by the worker's chain KNOCKKNOCK in iptables
+/// and ip6tables. The worker's argv needs nothing more than the name.
 /// </summary>
 internal sealed class IptablesBackend : IFirewallBackend
 {
@@ -10,26 +11,33 @@ internal sealed class IptablesBackend : IFirewallBackend
 
     public string Name => "iptables";
 
-    public string ToolPath => IptablesCommands.IptablesPath;
+    public string ToolPath => IptablesFamily.IPv4.Tool;
 
     public string Package => "iptables";
 
     /// <summary>
-    /// Null if <c>iptables</c> drives nf_tables; else why the daemon cannot use it. iptables-legacy
-    /// (and any iptables before 1.8, which has no variant in its version line) rewrites the whole
-    /// table for every rule it adds or deletes, and the kernel then starts every rule's
-    /// <c>-m limit</c> afresh: each knock would put back the one-connection token of every opening
-    /// still running, so one knock could admit more than one connection.
+    /// Null if <c>iptables</c> and <c>ip6tables</c> drive nf_tables; else why the daemon cannot use
+    /// them. The worker notices that a reload removed its chain by the nf_tables generation
+    /// (<see cref="RulesetGeneration"/>); iptables-legacy (and any iptables before 1.8, which has no
+    /// variant in its version line) changes x_tables, which that number does not count, so after a
+    /// reload knocks would be accepted and nothing would open. (Legacy tables also rewrite the whole
+    /// table for every change.)
     /// </summary>
     public string? UsabilityProblem()
     {
-        if (!FirewallTool.TryRun(IptablesCommands.Version(), out var version, out var error))
+        foreach (var family in IptablesFamily.Both)
         {
-            return $"cannot tell which iptables {IptablesCommands.IptablesPath} is: {error}";
+            if (!FirewallTool.TryRun(IptablesCommands.Version(family), out var version, out var error))
+            {
+                return $"cannot tell which iptables {family.Tool} is: {error}";
+            }
+            if (!DrivesNfTables(version))
+            {
+                return $"{family.Tool} is not iptables-nft ({version.Trim()}): the worker could not notice a reload of legacy tables that removes its chain; "
+                    + $"set firewall = nft, or switch with update-alternatives --set {Path.GetFileName(family.Tool)} {family.Tool}-nft";
+            }
         }
-        return DrivesNfTables(version)
-            ? null
-            : $"{IptablesCommands.IptablesPath} is not iptables-nft ({version.Trim()}): with legacy tables every rule change gives each opening its one connection back; set firewall = nft, or switch with update-alternatives --set iptables /usr/sbin/iptables-nft";
+        return null;
     }
 
     /// <summary>Whether an <c>iptables --version</c> line names the nf_tables variant.</summary>
@@ -38,14 +46,26 @@ internal sealed class IptablesBackend : IFirewallBackend
     public string Ruleset(IReadOnlyCollection<ushort> knockPorts, string logPrefix, FirewallSettings settings)
         => IptablesRuleset.Text(knockPorts, logPrefix);
 
-    public IReadOnlyList<ushort>? FindUnlogged(IEnumerable<ushort> knockPorts, string logPrefix, out string error)
-        => LoggedPorts.FindUnlogged(IptablesCommands.SaveFilter(), ruleset => IptablesLogRules.LoggedPorts(ruleset, logPrefix), knockPorts, out error);
+    public IReadOnlyList<UnloggedPort>? FindUnlogged(IEnumerable<ushort> knockPorts, string logPrefix, out string error)
+    {
+        var logged = new HashSet<(ushort, IpFamily)>();
+        foreach (var family in IptablesFamily.Both)
+        {
+            if (!FirewallTool.TryRun(IptablesCommands.SaveFilter(family), out var save, out error))
+            {
+                return null;
+            }
+            IptablesLogRules.AddLoggedPorts(logged, save, logPrefix, family.Family);
+        }
+        error = "";
+        return LoggedPorts.Unlogged(knockPorts, logged);
+    }
 
     public IReadOnlyList<string> WorkerArguments(FirewallSettings settings) => [];
 
-    public bool TryCreateOpenings(IReadOnlyList<string> arguments, ToolRunner run, out IFirewallOpenings openings)
+    public bool TryCreateOpenings(IReadOnlyList<string> arguments, Action<string> recreated, out IFirewallOpenings openings)
     {
-        openings = arguments.Count == 0 ? new IptablesOpenings(run) : null!;
+        openings = arguments.Count == 0 ? new IptablesOpenings(recreated) : null!;
         return arguments.Count == 0;
     }
 }

@@ -1,17 +1,21 @@
 namespace KnockKnock.Daemon.Firewall.Iptables;
 
-/// <summary>Reads <c>iptables-save -t filter</c> for the knock ports it LOGs (see <see cref="LoggedPorts"/>).</summary>
+/// <summary>Reads <c>iptables-save -t filter</c> (or ip6tables-save) for the knock ports it LOGs (see <see cref="LoggedPorts"/>).</summary>
 internal static class IptablesLogRules
 {
-    /// <summary>Ports of iptables-save lines with `-j LOG --log-prefix "PREFIX"`, `--log-tcp-sequence` and `--dport N` or `--dports N,M`.</summary>
-    public static HashSet<ushort> LoggedPorts(string ruleset, string logPrefix)
+    /// <summary>
+    /// Ports of lines with <c>-j LOG --log-prefix "PREFIX"</c>, <c>--log-tcp-sequence</c>,
+    /// <c>--log-tcp-options</c> and <c>--dport N</c> or <c>--dports N,M</c>, for the listing's family.
+    /// </summary>
+    public static void AddLoggedPorts(HashSet<(ushort Port, IpFamily Family)> ports, string save, string logPrefix, IpFamily family)
     {
-        var ports = new HashSet<ushort>();
-        foreach (var line in ruleset.Split('\n'))
+        ArgumentNullException.ThrowIfNull(save);
+        foreach (var line in save.Split('\n'))
         {
             if (!line.Contains("-j LOG", StringComparison.Ordinal)
                 || !line.Contains($"--log-prefix \"{logPrefix}\"", StringComparison.Ordinal)
-                || !line.Contains("--log-tcp-sequence", StringComparison.Ordinal))
+                || !line.Contains("--log-tcp-sequence", StringComparison.Ordinal)
+                || !line.Contains("--log-tcp-options", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -20,10 +24,9 @@ internal static class IptablesLogRules
             {
                 if (words[i] is "--dport" or "--dports")
                 {
-                    Firewall.LoggedPorts.Add(ports, words[i + 1].Split(','));
+                    LoggedPorts.Add(ports, words[i + 1].Split(','), [family]);
                 }
             }
         }
-        return ports;
     }
 }

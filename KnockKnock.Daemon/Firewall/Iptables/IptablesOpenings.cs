@@ -1,68 +1,211 @@
 namespace KnockKnock.Daemon.Firewall.Iptables;
 
 /// <summary>
-/// iptables, worker side (root): the worker owns chain KNOCKKNOCK, jumped to first from INPUT.
-/// Opening rules go on top, each marking at most one NEW connection until its datestop; the last
-/// rule accepts marked connections. Reset flushes the chain (flush, exit); at start only expired
-/// leftovers go (see <see cref="IptablesLeftovers"/>), so a restart keeps the openings still valid.
+/// iptables, worker side (root): an opening is an element with a timeout in the ipset of its family
+/// (libipset, in-process); chain KNOCKKNOCK in iptables and in ip6tables turns a set element into
+/// one admitted connection (<see cref="IptablesCommands"/>). Openings never change a rule, so the
+/// chain is rewritten only when it is not what it should be.
 /// </summary>
-internal sealed class IptablesOpenings(ToolRunner run) : IFirewallOpenings
+/// <remarks>
+/// What it owns and recreates: both sets, chain KNOCKKNOCK with its three rules, and the jump to it
+/// at the top of INPUT, per family. With empty sets that accepts only connections it marked itself;
+/// it never recreates the admin's rules (policy, LOG). Before each opening and at each check it
+/// reads the nf_tables generation (<see cref="RulesetGeneration"/>): only when it moved since the
+/// last time all was in place does it read iptables-save and ip6tables-save, and repair.
+/// </remarks>
+internal sealed class IptablesOpenings(Action<string> recreated) : IFirewallOpenings
 {
-    public void Reset()
+    private IpsetSession? _ipset;
+    private RulesetGeneration? _generation;
+    private uint? _intactAt;
+
+    /// <summary>Made at the first use (libipset is loaded then), on the thread that keeps using it.</summary>
+    private IpsetSession Ipset => _ipset ??= IpsetSession.Create();
+
+    private RulesetGeneration Generation => _generation ??= RulesetGeneration.TryOpen(out var generation, out var error)
+        ? generation
+        : throw new InvalidOperationException($"cannot read the nf_tables generation: {error}");
+
+    // No flush: every element carries its own timeout, so one left by an earlier worker lives at
+    // most until the deadline it was granted, and the kernel drops it then.
+    public void Prepare(List<string> notes)
     {
-        // -N fails when the chain exists already; -F below is what matters.
-        _ = TryRun(IptablesCommands.NewChain(), out _);
-        RunOrThrow(IptablesCommands.FlushChain());
-        RunOrThrow(IptablesCommands.AcceptAdmitted());
-        EnsureJump();
+        foreach (var family in IptablesFamily.Both)
+        {
+            if (!Ipset.TryCreate(family, out var error))
+            {
+                throw new InvalidOperationException($"{error} (an ipset of that name with other parameters? see knockknock-daemon rules)");
+            }
+        }
+        if (!TryCheck(out var repaired, out var failure))
+        {
+            throw new InvalidOperationException(failure);
+        }
+        if (repaired is not null)
+        {
+            notes.Add($"iptables: set up {repaired}");
+        }
     }
 
-    public IReadOnlyList<FirewallOpening> Resume(DateTimeOffset now, List<string> notes)
+    public void Reset()
     {
-        // -N fails when the chain exists already (a leftover); listing it below fails if it is missing.
-        _ = TryRun(IptablesCommands.NewChain(), out _);
-        var leftovers = IptablesLeftovers.Parse(RunOrThrow(IptablesCommands.ListChain()), now);
-        foreach (var opening in leftovers.Expired)
+        foreach (var family in IptablesFamily.Both)
         {
-            // The kernel no longer matches it (datestop passed), so a failure only leaves clutter.
-            if (!TryClose(opening, out var error))
+            if (!Ipset.TryFlush(family, out var error)
+                && (TryRepair(out var repairError) == RepairOutcome.Failed || !Ipset.TryFlush(family, out error)))
             {
-                notes.Add($"cannot delete an expired opening rule: {error}");
+                throw new InvalidOperationException(repairError.Length > 0 ? repairError : error);
             }
         }
-        foreach (var line in leftovers.Foreign)
-        {
-            notes.Add($"left alone in chain {IptablesCommands.Chain}: {line}");
-        }
-        // Exactly one accept rule, last (opening rules are inserted above it); the listing says whether it is.
-        if (leftovers.AdmittedCount != 1 || !leftovers.AdmittedIsLast)
-        {
-            for (var i = 0; i < leftovers.AdmittedCount; i++)
-            {
-                RunOrThrow(IptablesCommands.DeleteAdmitted());
-            }
-            RunOrThrow(IptablesCommands.AcceptAdmitted());
-        }
-        EnsureJump();
-        return leftovers.Live;
     }
 
     public bool TryOpen(FirewallOpening opening, out string error)
-        => TryRun(IptablesCommands.InsertOpening(opening.Source, opening.Port, opening.Until), out error);
-
-    public bool TryClose(FirewallOpening opening, out string error)
-        => TryRun(IptablesCommands.DeleteOpening(opening.Source, opening.Port, opening.Until), out error);
-
-    private void EnsureJump()
     {
-        if (!TryRun(IptablesCommands.CheckJump(), out _))
+        if (TryRepair(out error) == RepairOutcome.Failed)
         {
-            RunOrThrow(IptablesCommands.InsertJump());
+            return false;
         }
+        if (Ipset.TryAdd(opening.Source, opening.Port, opening.Seconds, out error))
+        {
+            return true;
+        }
+        // The set is gone only after its rules went (a rule keeps it alive): check everything again.
+        _intactAt = null;
+        return TryRepair(out var repairError) switch
+        {
+            RepairOutcome.Recreated => Ipset.TryAdd(opening.Source, opening.Port, opening.Seconds, out error),
+            RepairOutcome.Failed => Fail(repairError, out error),
+            _ => false,
+        };
     }
 
-    private bool TryRun(string[] argv, out string error) => run(argv, out _, out error);
+    public bool TryClose(FirewallOpening opening, out string error) => Ipset.TryDelete(opening.Source, opening.Port, out error);
 
-    private string RunOrThrow(string[] argv)
-        => run(argv, out var output, out var error) ? output : throw new InvalidOperationException($"{string.Join(' ', argv)}: {error}");
+    public RepairOutcome TryRepair(out string error)
+    {
+        if (!TryCheck(out var repaired, out error))
+        {
+            return RepairOutcome.Failed;
+        }
+        if (repaired is null)
+        {
+            return RepairOutcome.Intact;
+        }
+        recreated($"iptables: recreated what openings need, gone or changed as after a ruleset reload: {repaired}");
+        return RepairOutcome.Recreated;
+    }
+
+    /// <summary>
+    /// Puts back what is missing in either family; <paramref name="repaired"/> says what it put back
+    /// (<c>IPv4: chain KNOCKKNOCK and its rules; ...</c>), or is null when all was in place. Costs one
+    /// netlink request while the generation stays where all was last in place.
+    /// </summary>
+    private bool TryCheck(out string? repaired, out string error)
+    {
+        repaired = null;
+        if (!TryRead(out var states, out var generation, out error))
+        {
+            return false;
+        }
+        if (states.All(s => s.State.Intact))
+        {
+            _intactAt = generation;
+            return true;
+        }
+        if (!TryFix(states, out error))
+        {
+            return false;
+        }
+        repaired = string.Join("; ", states.Where(s => !s.State.Intact).Select(s => $"{s.Family}: {s.State.Missing()}"
+            + (s.State.ForeignRules.Count > 0 ? $" (removed from it: {string.Join(" | ", s.State.ForeignRules)})" : "")));
+        // Read again: proves the repair, and records the generation it left.
+        if (!TryRead(out states, out generation, out error))
+        {
+            return false;
+        }
+        if (!states.All(s => s.State.Intact))
+        {
+            error = $"chain {IptablesCommands.Chain} or the jump to it is still not in place after a repair";
+            return false;
+        }
+        _intactAt = generation;
+        return true;
+    }
+
+    /// <summary>The generation, and what both families' filter tables show unless it is where all was last in place (then no state: all intact).</summary>
+    private bool TryRead(out List<(IptablesFamily Family, IptablesChainState State)> states, out uint generation, out string error)
+    {
+        states = [];
+        generation = 0;
+        if (!Generation.TryRead(out generation, out error))
+        {
+            error = $"cannot read the nf_tables generation: {error}";
+            return false;
+        }
+        if (generation == _intactAt)
+        {
+            error = "";
+            return true;
+        }
+        foreach (var family in IptablesFamily.Both)
+        {
+            if (!FirewallTool.TryRun(IptablesCommands.SaveFilter(family), out var save, out error))
+            {
+                return false;
+            }
+            states.Add((family, IptablesChainState.Read(save, family)));
+        }
+        return true;
+    }
+
+    private bool TryFix(List<(IptablesFamily Family, IptablesChainState State)> states, out string error)
+    {
+        error = "";
+        foreach (var (family, state) in states.Where(s => !s.State.Intact))
+        {
+            // The rules name the set: it must exist first (a reload may have destroyed it after the rules went).
+            if (!Ipset.TryCreate(family, out error))
+            {
+                return false;
+            }
+            List<string[]> commands = [];
+            if (!state.ChainExists)
+            {
+                commands.Add(IptablesCommands.NewChain(family));
+            }
+            if (!state.RulesIntact)
+            {
+                if (state.ChainExists)
+                {
+                    commands.Add(IptablesCommands.FlushChain(family));
+                }
+                commands.AddRange(IptablesCommands.AppendChainRules(family));
+            }
+            if (!state.JumpExists)
+            {
+                commands.Add(IptablesCommands.InsertJump(family));
+            }
+            foreach (var argv in commands)
+            {
+                if (!FirewallTool.TryRun(argv, out error))
+                {
+                    error = $"{string.Join(' ', argv)}: {error}";
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static bool Fail(string reason, out string error)
+    {
+        error = reason;
+        return false;
+    }
+
+    public void Dispose()
+    {
+        _ipset?.Dispose();
+        _generation?.Dispose();
+    }
 }

@@ -1,8 +1,9 @@
 namespace KnockKnock.Daemon.Firewall.Nft;
 
 /// <summary>
-/// nftables: openings are elements with a timeout in a set (default <c>inet knockknock allowed</c>)
-/// that the admin's drop-policy chain looks up. The worker's argv carries the set: FAMILY TABLE SET.
+/// nftables: openings are elements with a timeout in a set per family (default <c>inet knockknock
+/// allowed</c> and <c>allowed6</c>), consumed and marked by the worker's chain; the admin's
+/// drop-policy chain accepts marked connections. The worker's argv carries the set: FAMILY TABLE SET.
 /// </summary>
 internal sealed class NftBackend : IFirewallBackend
 {
@@ -19,19 +20,21 @@ internal sealed class NftBackend : IFirewallBackend
     public string Ruleset(IReadOnlyCollection<ushort> knockPorts, string logPrefix, FirewallSettings settings)
         => NftRuleset.Text(knockPorts, logPrefix, settings.NftSet);
 
-    public IReadOnlyList<ushort>? FindUnlogged(IEnumerable<ushort> knockPorts, string logPrefix, out string error)
-        => LoggedPorts.FindUnlogged(NftCommands.ListRuleset(), ruleset => NftLogRules.LoggedPorts(ruleset, logPrefix), knockPorts, out error);
+    public IReadOnlyList<UnloggedPort>? FindUnlogged(IEnumerable<ushort> knockPorts, string logPrefix, out string error)
+        => FirewallTool.TryRun(NftCommands.ListRuleset(), out var ruleset, out error)
+            ? LoggedPorts.Unlogged(knockPorts, NftLogRules.LoggedPorts(ruleset, logPrefix))
+            : null;
 
     public IReadOnlyList<string> WorkerArguments(FirewallSettings settings) => [settings.NftSet.Family, settings.NftSet.Table, settings.NftSet.Set];
 
-    public bool TryCreateOpenings(IReadOnlyList<string> arguments, ToolRunner run, out IFirewallOpenings openings)
+    public bool TryCreateOpenings(IReadOnlyList<string> arguments, Action<string> recreated, out IFirewallOpenings openings)
     {
         openings = null!;
         if (arguments is not [var family, var table, var set] || !NftSet.TryValidate(family, table, set, out _))
         {
             return false;
         }
-        openings = new NftOpenings(new NftSet(family, table, set), run);
+        openings = new NftOpenings(new NftSet(family, table, set), recreated);
         return true;
     }
 }

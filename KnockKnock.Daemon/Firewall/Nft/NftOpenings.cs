@@ -1,34 +1,106 @@
 namespace KnockKnock.Daemon.Firewall.Nft;
 
 /// <summary>
-/// nftables, worker side (root): an opening is an element with a timeout in the set the ruleset
-/// looks up (see <see cref="NftRuleset"/>); the first SYN that uses it deletes it.
+/// nftables, worker side (root): an opening is an element with a timeout in the set for its
+/// family; the worker's chain <see cref="NftSet.Chain"/> deletes the element when the first SYN
+/// uses it and marks that connection, and the admin's drop-policy chain accepts marked connections
+/// (<see cref="NftRuleset"/>). All through one libnftables context, made at the first use.
 /// </summary>
-internal sealed class NftOpenings(NftSet set, ToolRunner run) : IFirewallOpenings
+/// <remarks>
+/// What it owns and recreates: the table if it is missing, the sets, and its chain with its rules
+/// (<see cref="NftCommands.Ensure"/>). Nothing of that opens anything by itself: a set is only ever
+/// looked up by that chain, which has policy accept and only marks; a mark admits a connection only
+/// where the admin's own chain accepts it. It never recreates the admin's chains (policy, LOG
+/// rules). It notices a loss when an add fails, and every check: its chain's listing, which names
+/// both sets, no longer reads as it did after its own last <see cref="NftCommands.Ensure"/>.
+/// </remarks>
+internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirewallOpenings
 {
-    // Also fails, clearly, when the set does not exist: the ruleset has to be loaded first.
-    public void Reset() => RunOrThrow(NftCommands.FlushSet(set));
+    private NftContext? _context;
+    private string _chain = "";
 
-    // No flush: every element carries its own timeout, so a leftover lives at most until the
-    // deadline it was granted and the kernel drops it then. Only check that the set exists.
-    public IReadOnlyList<FirewallOpening> Resume(DateTimeOffset now, List<string> notes)
+    /// <summary>Made at the first use (libnftables is loaded then), on the thread that keeps using it.</summary>
+    private NftContext Context => _context ??= NftContext.Create();
+
+    // No flush: every element carries its own timeout, so one left by an earlier worker lives at
+    // most until the deadline it was granted, and the kernel drops it then.
+    public void Prepare(List<string> notes)
     {
-        RunOrThrow(NftCommands.ListSet(set));
-        return [];
+        if (!TryEnsure(out var error))
+        {
+            throw new InvalidOperationException($"cannot create the sets and chain {NftSet.Chain} in table {set.Family} {set.Table}: {error}");
+        }
+    }
+
+    public void Reset()
+    {
+        if (Context.TryRun(NftCommands.FlushSets(set), out _, out var error))
+        {
+            return;
+        }
+        // Gone after a reload: then there is nothing to remove, but the sets come back for later openings.
+        if (TryRepair(out var repairError) == RepairOutcome.Failed || !Context.TryRun(NftCommands.FlushSets(set), out _, out error))
+        {
+            throw new InvalidOperationException($"cannot flush the openings of table {set.Family} {set.Table}: {(repairError.Length > 0 ? repairError : error)}");
+        }
     }
 
     public bool TryOpen(FirewallOpening opening, out string error)
-        => run(NftCommands.AddElement(set, opening.Source, opening.Port, TimeSpan.FromSeconds(opening.Seconds)), out _, out error);
-
-    // Fails harmlessly when the first SYN consumed the element or the kernel expired it.
-    public bool TryClose(FirewallOpening opening, out string error)
-        => run(NftCommands.DeleteElement(set, opening.Source, opening.Port), out _, out error);
-
-    private void RunOrThrow(string[] argv)
     {
-        if (!run(argv, out _, out var error))
+        if (!set.Holds(opening.Source))
         {
-            throw new InvalidOperationException($"{string.Join(' ', argv)}: {error}");
+            error = $"table {set.Family} {set.Table} sees no IPv6 packets: set nft_set to an inet table for IPv6 openings";
+            return false;
         }
+        var add = NftCommands.AddElement(set, opening.Source, opening.Port, opening.Seconds);
+        if (Context.TryRun(add, out _, out error))
+        {
+            return true;
+        }
+        // Most often the table or set is gone (a ruleset reload): put it back and add once more.
+        return TryRepair(out var repairError) switch
+        {
+            RepairOutcome.Recreated => Context.TryRun(add, out _, out error),
+            RepairOutcome.Failed => Fail(repairError, out error),
+            _ => false,
+        };
     }
+
+    public bool TryClose(FirewallOpening opening, out string error)
+        => set.Holds(opening.Source)
+            ? Context.TryRun(NftCommands.DeleteElement(set, opening.Source, opening.Port), out _, out error)
+            : Fail("no IPv6 set", out error);
+
+    public RepairOutcome TryRepair(out string error)
+    {
+        if (Context.TryRun(NftCommands.ListChain(set), out var listing, out error) && listing == _chain)
+        {
+            return RepairOutcome.Intact;
+        }
+        if (!TryEnsure(out error))
+        {
+            return RepairOutcome.Failed;
+        }
+        recreated($"nft: recreated what openings need in table {set.Family} {set.Table} (sets {string.Join(", ", NftCommands.Sets(set).Select(s => s.Name))}, chain {NftSet.Chain}): it was gone or changed, as after a ruleset reload");
+        return RepairOutcome.Recreated;
+    }
+
+    /// <summary>Creates what is missing, rewrites the chain, and remembers how the chain lists now.</summary>
+    private bool TryEnsure(out string error)
+    {
+        if (!Context.TryRun(NftCommands.Ensure(set), out _, out error) || !Context.TryRun(NftCommands.ListChain(set), out var listing, out error))
+        {
+            return false;
+        }
+        _chain = listing;
+        return true;
+    }
+
+    private static bool Fail(string reason, out string error)
+    {
+        error = reason;
+        return false;
+    }
+
+    public void Dispose() => _context?.Dispose();
 }

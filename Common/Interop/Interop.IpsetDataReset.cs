@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+
+namespace KnockKnock;
+
+internal static partial class Interop
+{
+    /// <summary>void ipset_data_reset(struct ipset_data *data): clears every option, as a command that ran does.</summary>
+    [LibraryImport(LibIpset, EntryPoint = "ipset_data_reset")]
+    public static partial void IpsetDataReset(nint data);
+}

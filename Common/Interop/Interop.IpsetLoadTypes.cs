@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+
+namespace KnockKnock;
+
+internal static partial class Interop
+{
+    /// <summary>void ipset_load_types(void): registers the set types (hash:ip,port...) with the library; once per process.</summary>
+    [LibraryImport(LibIpset, EntryPoint = "ipset_load_types")]
+    public static partial void IpsetLoadTypes();
+}

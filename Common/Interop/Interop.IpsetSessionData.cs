@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+
+namespace KnockKnock;
+
+internal static partial class Interop
+{
+    /// <summary>struct ipset_data *ipset_session_data(const struct ipset_session *session): the next command's arguments, owned by the session.</summary>
+    [LibraryImport(LibIpset, EntryPoint = "ipset_session_data")]
+    public static partial nint IpsetSessionData(nint session);
+}

@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+
+namespace KnockKnock;
+
+internal static partial class Interop
+{
+    /// <summary>void nft_ctx_free(struct nft_ctx *ctx)</summary>
+    [LibraryImport(LibNftables, EntryPoint = "nft_ctx_free")]
+    public static partial void NftCtxFree(nint context);
+}
