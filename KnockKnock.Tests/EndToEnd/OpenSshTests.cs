@@ -7,7 +7,7 @@ namespace KnockKnock.Tests.EndToEnd;
 /// server namespace on the protected port with a config, host key and authorized key of its own,
 /// behind the default-drop firewall and the real daemon; ssh in the client namespace reaches it
 /// through <c>knockknock connect</c> as its ProxyCommand (on the command line, and from a config
-/// file the way ~/.ssh/config holds it, with scp over the same), and through <c>knockknock socks</c>
+/// file the way ~/.ssh/config holds it, with scp, rsync -e ssh and git push over the same), and through <c>knockknock socks</c>
 /// with netcat-openbsd's SOCKS5 client as the ProxyCommand.
 /// </summary>
 [TestFixture("iptables")]
@@ -36,11 +36,12 @@ public sealed class OpenSshTests(string backend)
     }
 
     [Test]
-    public void Ssh_and_scp_use_the_ProxyCommand_of_an_ssh_config_with_the_profile_in_the_users_home()
+    public void Ssh_scp_rsync_and_git_use_the_ProxyCommand_of_an_ssh_config_with_the_profile_in_the_users_home()
     {
         using var site = new KnockSite(backend, protocol: 2, services: []);
         using var daemon = site.StartDaemon();
         using var sshd = SshServer.Start(site.Net.Server, KnockSite.Service, Path.Combine(site.Directory, "ssh"));
+        Packaging.ToolRequirement.Require("rsync", "git");
         // The README's set-up: ~/.knockknock/HOST (HOST as ssh's %h gives it: the HostName), and
         // a Host block with the ProxyCommand. HOME points the client at this home.
         var home = Path.Combine(site.Directory, "home");
@@ -68,7 +69,26 @@ public sealed class OpenSshTests(string backend)
         Assert.That(scp.ExitCode, Is.Zero, scp + "\nsshd:\n" + sshd.Log);
         Assert.That(File.ReadAllText(copy), Is.EqualTo("copied through a knock\n"));
 
-        Assert.That(daemon.Lines("accepted knock:"), Has.Count.EqualTo(2), "one knock per connection: " + daemon.Output);
+        // rsync -e ssh and git over ssh, through the same Host block.
+        var ssh = string.Join(' ', ["ssh", "-F", config, .. sshd.SecurityOptions]);
+        var synced = Path.Combine(site.Directory, "synced.txt");
+        var rsync = site.Net.Client.Run("rsync", ["-e", ssh, source, "myserver:" + synced], "", TimeSpan.FromSeconds(60), environment);
+        Assert.That(rsync.ExitCode, Is.Zero, rsync + "\nsshd:\n" + sshd.Log);
+        Assert.That(File.ReadAllText(synced), Is.EqualTo("copied through a knock\n"));
+
+        var bare = Path.Combine(site.Directory, "remote.git");
+        var work = Path.Combine(site.Directory, "work");
+        Command.Check("git", "init", "-q", "--bare", bare);
+        Command.Check("git", "init", "-q", work);
+        File.WriteAllText(Path.Combine(work, "README"), "pushed through a knock\n");
+        Command.Check("git", "-C", work, "add", "README");
+        Command.Check("git", "-C", work, "-c", "user.name=Test", "-c", "user.email=test@example.org", "commit", "-q", "-m", "knocked");
+        var gitEnvironment = new Dictionary<string, string>(environment) { ["GIT_SSH_COMMAND"] = ssh };
+        var push = site.Net.Client.Run("git", ["-C", work, "push", "-q", "myserver:" + bare, "HEAD:refs/heads/main"], "", TimeSpan.FromSeconds(60), gitEnvironment);
+        Assert.That(push.ExitCode, Is.Zero, push + "\nsshd:\n" + sshd.Log);
+        Assert.That(Command.Check("git", "--git-dir", bare, "log", "--format=%s", "main").Trim(), Is.EqualTo("knocked"));
+
+        Assert.That(daemon.Lines("accepted knock:"), Has.Count.EqualTo(4), "one knock per connection (ssh, scp, rsync, git): " + daemon.Output);
     }
 
     [Test]
