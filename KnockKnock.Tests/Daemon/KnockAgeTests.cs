@@ -42,7 +42,7 @@ public sealed class KnockAgeTests
     public void SetUp()
     {
         _dir = new TempDirectory();
-        Profile.Create(_dir.Combine("profiles", "alice"), 7000, PortSet.Parse("22"), bindSource: false);
+        Profile.Create(_dir.Combine("profiles", "alice"), 7000, PortSet.Parse("22"), bindSource: false, protocol: 1);
         _index = ProfileIndex.Load(_dir.Combine("profiles"), loaded => loaded.ToDictionary(p => p.Name, _ => 0UL));
         _opener = new RecordingOpener();
         _log = new StringWriter();

@@ -185,6 +185,19 @@ internal sealed class KnockSite : IDisposable
         }
     }
 
+    /// <summary>
+    /// The status's rejections of lines for knock ports the daemon knows: the kernel log is one for
+    /// all namespaces, so LOG lines of other sites running at the same time (other tests, other
+    /// checkouts' suites) reach this daemon too, counted as UnknownKnockPort; they are left out.
+    /// </summary>
+    public static (long Count, string ByReason) OwnRejections(KnockKnock.Daemon.Host.DaemonStatus status)
+    {
+        var own = status.RejectedByReason == "none"
+            ? []
+            : status.RejectedByReason.Split(", ").Where(reason => !reason.StartsWith("UnknownKnockPort=", StringComparison.Ordinal)).ToList();
+        return (own.Sum(reason => long.Parse(reason[(reason.IndexOf('=') + 1)..], CultureInfo.InvariantCulture)), own.Count == 0 ? "none" : string.Join(", ", own));
+    }
+
     /// <summary>The firewall's current openings, IPv4 and IPv6: nft set elements, or ipset members.</summary>
     public IReadOnlyList<string> Openings()
     {

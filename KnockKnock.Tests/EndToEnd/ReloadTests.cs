@@ -39,7 +39,8 @@ public sealed class ReloadTests(string backend)
 
         Assert.That(old.Lines(ReloadLine), Has.Count.EqualTo(1), old.Output);
         Assert.That(old.Lines($"the firewall worker (pid {oldWorker}) detached and exited with code 0; openings kept"), Has.Count.EqualTo(1), old.Output);
-        Assert.That(old.Lines("stopping: 1 knock(s) accepted, 0 rejected; keeping the openings"), Has.Count.EqualTo(1), old.Output);
+        // (Its rejection count may include LOG lines of other sites that share the kernel log: see KnockSite.OwnRejections.)
+        Assert.That(old.Output, Does.Match(@"stopping: 1 knock\(s\) accepted, \d+ rejected; keeping the openings"), old.Output);
         Assert.That(old.Output, Does.Not.Contain("failed").And.Not.Contain("exited with code 1"));
         Assert.That(DaemonProcess.IsAlive(oldWorker), Is.False, "the worker is gone");
         Assert.That(File.Exists(Path.Combine(site.StateDirectory, DaemonStatus.FileName)), Is.False, "the status file is removed");
