@@ -1,4 +1,4 @@
-using NSec.Cryptography;
+using System.Security.Cryptography;
 
 namespace KnockKnock.Crypto.Protocol;
 
@@ -6,7 +6,8 @@ namespace KnockKnock.Crypto.Protocol;
 /// Key derivation for knock protocols v1 and v2 (docs/PROTOCOL.md, "Keys"). HKDF-SHA256 (RFC 5869)
 /// with an empty salt over the profile's 256-bit secret; the info labels name the protocol version,
 /// and each MAC label also the source-binding mode (and in v2 the address family), so each version,
-/// mode and family authenticates under its own key.
+/// mode and family authenticates under its own key. The BCL's HKDF (OpenSSL), the library the AES
+/// keys need anyway: a knock loads no other crypto library (docs/PERFORMANCE.md, section 3).
 /// </summary>
 internal static class KnockKeySchedule
 {
@@ -23,9 +24,8 @@ internal static class KnockKeySchedule
     /// <summary>Writes K_enc and K_mac (32 bytes each) derived from the secret (v1).</summary>
     public static void Derive(ReadOnlySpan<byte> secret, bool bindSource, Span<byte> encryptionKey, Span<byte> macKey)
     {
-        var hkdf = KeyDerivationAlgorithm.HkdfSha256;
-        hkdf.DeriveBytes(secret, ReadOnlySpan<byte>.Empty, EncryptionLabel, encryptionKey);
-        hkdf.DeriveBytes(secret, ReadOnlySpan<byte>.Empty, bindSource ? BoundMacLabel : MacLabel, macKey);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, encryptionKey, ReadOnlySpan<byte>.Empty, EncryptionLabel);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, macKey, ReadOnlySpan<byte>.Empty, bindSource ? BoundMacLabel : MacLabel);
     }
 
     /// <summary>The v2 MAC label: <c>KnockKnock v2 mac ipv4</c>, <c>... ipv6</c>, each with <c> bound-source</c> when the profile binds it.</summary>
@@ -35,8 +35,7 @@ internal static class KnockKeySchedule
     /// <summary>Writes K_enc and the MAC key of one family (32 bytes each) derived from the secret (v2).</summary>
     public static void DeriveV2(ReadOnlySpan<byte> secret, bool bindSource, KnockFamily family, Span<byte> encryptionKey, Span<byte> macKey)
     {
-        var hkdf = KeyDerivationAlgorithm.HkdfSha256;
-        hkdf.DeriveBytes(secret, ReadOnlySpan<byte>.Empty, EncryptionLabelV2, encryptionKey);
-        hkdf.DeriveBytes(secret, ReadOnlySpan<byte>.Empty, MacLabelV2(family, bindSource), macKey);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, encryptionKey, ReadOnlySpan<byte>.Empty, EncryptionLabelV2);
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, macKey, ReadOnlySpan<byte>.Empty, MacLabelV2(family, bindSource));
     }
 }

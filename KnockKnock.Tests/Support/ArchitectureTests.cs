@@ -5,7 +5,7 @@ namespace KnockKnock.Tests.Support;
 
 /// <summary>
 /// The dependency rules of docs/ARCHITECTURE.md, checked on the compiled assemblies: the protocol
-/// code uses only NSec and the BCL, and the daemon's folders depend on each other in one direction,
+/// code uses only the BCL, and the daemon's folders depend on each other in one direction,
 /// Commands -> Host -> {Knocks, Config} -> {Log, Worker, Privileges} -> Firewall.
 /// </summary>
 [TestFixture]
@@ -26,7 +26,7 @@ public sealed class ArchitectureTests
     };
 
     [Test]
-    public void Protocol_code_uses_only_NSec_the_BCL_and_the_address_type()
+    public void Protocol_code_uses_only_the_BCL_and_the_address_type()
     {
         var protocol = typeof(KnockCipher).Assembly.GetTypes().Where(t => TypeReferences.IsUnder(t, "KnockKnock.Crypto.Protocol")).ToList();
         Assert.That(protocol, Has.Count.GreaterThanOrEqualTo(4));
@@ -76,13 +76,16 @@ public sealed class ArchitectureTests
         return type;
     }
 
-    /// <summary>The BCL, NSec, the address type and the protocol code itself (generic arguments included).</summary>
+    /// <summary>
+    /// The BCL, the address type and the protocol code itself (generic arguments included). Not NSec:
+    /// one crypto library (OpenSSL, through the BCL) serves every knock (docs/PERFORMANCE.md, section 3).
+    /// </summary>
     private static bool IsProtocolDependency(Type type)
     {
         var outer = Outer(type);
         var ns = outer.Namespace ?? "";
         return type.IsGenericParameter
-            || ((ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal) || ns.StartsWith("NSec.", StringComparison.Ordinal)
+            || ((ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)
                     || TypeReferences.IsUnder(outer, "KnockKnock.Crypto.Protocol") || outer.FullName is "KnockKnock.HostAddress" or "<PrivateImplementationDetails>")
                 && (!type.IsGenericType || type.GetGenericArguments().All(IsProtocolDependency)));
     }
