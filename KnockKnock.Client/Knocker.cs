@@ -16,36 +16,16 @@ internal static class Knocker
     public static int Run(KnockRequest request, TextWriter output, TextWriter error)
     {
         using var profile = ProfileLocator.Load(request.ProfileDirectory ?? ProfileLocator.DefaultDirectory(request.Host));
-        var family = request.Family;
-        if (profile.Protocol == 1)
-        {
-            family = family == KnockFamily.IPv6
-                ? throw KnockKnockException.Usage($"{profile.Directory}: a protocol 1 profile knocks over IPv4 only (set protocol = 2 on both sides for IPv6)")
-                : KnockFamily.IPv4;
-        }
-        var (destination, route) = ChooseDestination(request.Host, family, profile.KnockPort);
-        if (request.SourceAddress is { } given && given.IsIPv4 != destination.IsIPv4)
-        {
-            throw KnockKnockException.Usage($"--source-ip {given} is not of the family of {destination}, the address knocked");
-        }
+        var (destination, route) = ChooseDestination(profile, request.Host, request.Family, request.SourceAddress);
         var template = profile.Protocol == 1 ? null : LearnKernelSyn(route);
 
-        RawSender? sender = null;
-        if (!request.DryRun && !RawSender.TryOpen(destination.IsIPv6, out sender))
-        {
-            throw new KnockKnockException(
-                ExitCodes.NoPrivilege,
-                "sending a raw SYN needs CAP_NET_RAW: run with sudo, or once: sudo setcap cap_net_raw+ep $(command -v knockknock)");
-        }
-        using (sender)
+        using (var sender = request.DryRun ? null : OpenSender(destination.IsIPv6))
         {
             // With bind_source the MAC covers the address the server will see (a NAT's public one
             // when --source-ip says so; sealing ignores it otherwise); the IP header always carries
             // the local address.
             var macSource = request.SourceAddress ?? route.Source;
-            var (counter, fieldsLine, sourcePort, packet) = template is null
-                ? SealV1(profile, request.Port, route.Source, destination, macSource)
-                : SealV2(profile, request.Port, route, destination, macSource, template);
+            var (counter, fieldsLine, sourcePort, packet) = Seal(profile, request.Port, route, destination, macSource, template);
             var detailLine = $"SRC={route.Source} DST={destination} SPT={sourcePort} COUNTER={counter}";
             var target = $"{(request.Host.Contains(':', StringComparison.Ordinal) ? $"[{request.Host}]" : request.Host)}:{profile.KnockPort}";
             if (sender is null)
@@ -93,6 +73,19 @@ internal static class Knocker
             return ExitCodes.Ok;
         }
     }
+
+    /// <summary>The raw socket a knock to a destination of this family goes out through; without CAP_NET_RAW, exit code 3 and how to get it.</summary>
+    internal static RawSender OpenSender(bool ipv6) => RawSender.TryOpen(ipv6, out var sender)
+        ? sender
+        : throw new KnockKnockException(
+            ExitCodes.NoPrivilege,
+            "sending a raw SYN needs CAP_NET_RAW: run with sudo, or once: sudo setcap cap_net_raw+ep $(command -v knockknock)");
+
+    /// <summary>Reserves a counter and seals a knock for <paramref name="port"/>: v1 without a kernel SYN <paramref name="template"/>, v2 with one.</summary>
+    internal static (ulong Counter, string Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) Seal(Profile profile, ushort port, Route route, HostAddress destination, HostAddress macSource, TcpSyn? template)
+        => template is null
+            ? SealV1(profile, port, route.Source, destination, macSource)
+            : SealV2(profile, port, route, destination, macSource, template);
 
     /// <summary>
     /// Reserves counters until one seals to a knock a kernel could have sent (<paramref name="usable"/>:
@@ -143,6 +136,25 @@ internal static class Knocker
     }
 
     /// <summary>
+    /// The address to knock and connect to, and its route: <see cref="ChooseDestination(string, KnockFamily?, ushort)"/>
+    /// over the families the profile's protocol speaks (v1: IPv4 only) and <paramref name="family"/>
+    /// allows; <paramref name="source"/> (--source-ip) must be of the chosen family.
+    /// </summary>
+    internal static (HostAddress Destination, Route Route) ChooseDestination(Profile profile, string host, KnockFamily? family, HostAddress? source)
+    {
+        if (profile.Protocol == 1)
+        {
+            family = family == KnockFamily.IPv6
+                ? throw KnockKnockException.Usage($"{profile.Directory}: a protocol 1 profile knocks over IPv4 only (set protocol = 2 on both sides for IPv6)")
+                : KnockFamily.IPv4;
+        }
+        var (destination, route) = ChooseDestination(host, family, profile.KnockPort);
+        return source is { } given && given.IsIPv4 != destination.IsIPv4
+            ? throw KnockKnockException.Usage($"--source-ip {given} is not of the family of {destination}, the address knocked")
+            : (destination, route);
+    }
+
+    /// <summary>
     /// The address a connection to HOST would use: the first of its addresses (in getaddrinfo's
     /// order, of the family asked for) that this host has a route to, and that route.
     /// </summary>
@@ -167,7 +179,7 @@ internal static class Knocker
         throw KnockKnockException.Failure($"cannot reach {host} ({firstAddress}): {first!.Description}");
     }
 
-    private static TcpSyn LearnKernelSyn(Route route)
+    internal static TcpSyn LearnKernelSyn(Route route)
     {
         TcpSyn template;
         try

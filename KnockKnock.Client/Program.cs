@@ -1,17 +1,43 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using KnockKnock.Cli;
+using KnockKnock.Client.Connect;
+using KnockKnock.Client.Socks;
 using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Client;
 
-/// <summary><c>knockknock -p PORT HOST</c>: declares the command line and hands it to <see cref="Knocker.Run"/>.</summary>
+/// <summary>
+/// <c>knockknock -p PORT HOST</c>: declares the command line and hands it to <see cref="Knocker.Run"/>;
+/// <c>knockknock connect</c> and <c>knockknock socks</c> are subcommands (<see cref="ConnectCommand"/>, <see cref="SocksCommand"/>).
+/// </summary>
 internal static class Program
 {
-    private static int Main(string[] args) => args is [Retransmissions.ChildArgument, var descriptor]
-        ? RunRetransmissions(descriptor)
-        : Run(args, StandardStreams.Output, StandardStreams.Error);
+    private static int Main(string[] args) => args switch
+    {
+        [Retransmissions.ChildArgument, var descriptor] => RunRetransmissions(descriptor),
+        [RawSockets.ChildArgument, var descriptor, .. var rest] => RunWithoutCapabilities(descriptor, rest),
+        _ => Run(args, StandardStreams.Output, StandardStreams.Error),
+    };
+
+    /// <summary>connect or socks in the unprivileged copy, with the raw sockets it received (<see cref="RawSockets"/>).</summary>
+    private static int RunWithoutCapabilities(string descriptor, string[] args)
+    {
+        try
+        {
+            if (!RawSockets.TryReceive(descriptor))
+            {
+                throw KnockKnockException.Usage($"{RawSockets.ChildArgument} is for the client's own use");
+            }
+        }
+        catch (Exception e) when (e is KnockKnockException or IOException or ErrnoException)
+        {
+            StandardStreams.Error.WriteLine($"knockknock: {e.Message}");
+            return e is KnockKnockException k ? k.ExitCode : ExitCodes.Failure;
+        }
+        return Run(args, StandardStreams.Output, StandardStreams.Error);
+    }
 
     /// <summary>The detached copy that sends a knock's decoy retransmissions (<see cref="Retransmissions"/>).</summary>
     private static int RunRetransmissions(string descriptor)
@@ -30,6 +56,12 @@ internal static class Program
     /// <summary>Parses, runs and returns the exit code (<see cref="ExitCodes"/>); writers are swappable for tests.</summary>
     internal static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        if (args is [ConnectCommand.Name or SocksCommand.Name, ..])
+        {
+            // Parsed under a root of their own: under the knock's root, whose HOST argument comes
+            // first, System.CommandLine would show that argument in their usage and help.
+            return CommandRunner.Invoke("knockknock", new RootCommand { ConnectCommand.Create(error), SocksCommand.Create(error) }, args, output, error);
+        }
         var port = new Option<ushort>("--port", "-p")
         {
             Description = "The port to open on HOST (1-65535).",
@@ -77,6 +109,8 @@ internal static class Program
         {
             port, profileDirectory, sourceAddress, ipv4, ipv6, noRetransmit, dryRun, verbose, host,
         };
+        root.Subcommands.Add(ConnectCommand.Create(error));
+        root.Subcommands.Add(SocksCommand.Create(error));
         root.Validators.Add(result =>
         {
             if (result.GetValue(ipv4) && result.GetValue(ipv6))
@@ -110,7 +144,7 @@ internal static class Program
         return 0;
     }
 
-    private static HostAddress? ParseAddress(ArgumentResult result)
+    internal static HostAddress? ParseAddress(ArgumentResult result)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
         if (System.Net.IPAddress.TryParse(text, out var parsed) && (parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork || parsed.ScopeId == 0))

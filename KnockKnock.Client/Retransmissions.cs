@@ -14,17 +14,10 @@ namespace KnockKnock.Client;
 /// daemon recognises them as retransmissions of a knock it used. The client does not wait.
 /// </summary>
 /// <remarks>
-/// The copy holds the raw socket for a minute or more, so it must give nobody a way to it:
-/// <list type="bullet">
-/// <item>it is started from <c>/proc/self/exe</c> (this very file, whatever its path now names) by a
-///   thread that set no_new_privs and emptied its own capability sets, so the exec grants it no file
-///   capability: no thread of a setcap client's copy ever has one (root's copy leaves uid 0 first thing);</item>
-/// <item>it makes itself non-dumpable first (no ptrace, no pidfd_getfd, no /proc/PID/fd for the
-///   user's other processes), drops root to nobody if it is root, checks every thread holds no
-///   capability, closes every descriptor it inherited by accident and leaves the caller's directory;</item>
-/// <item>only then does it receive the raw socket and the knock, over a unix socket pair, as
-///   SCM_RIGHTS (never on its command line, which others can read), and checks it is one.</item>
-/// </list>
+/// The copy holds the raw socket for a minute or more, so it must give nobody a way to it: it is
+/// an <see cref="UnprivilegedCopy"/> (no capability in any thread, non-dumpable, the raw socket
+/// and the knock received over a socket pair and checked), root's leaves uid 0 for nobody first
+/// thing, and it leaves the caller's directory.
 /// Run by hand it has no raw socket and no capability to make one, so it grants nothing.
 /// </remarks>
 internal static class Retransmissions
@@ -36,8 +29,6 @@ internal static class Retransmissions
     private const int InitialTimeoutMilliseconds = 1000;
     private const int MaximumTimeoutMilliseconds = 120_000;
 
-    private const uint NobodyId = 65534;
-
     // The message: the Stopwatch timestamp of the knock's send (8 bytes, little-endian), then the knock.
     private const int TimestampSize = 8;
 
@@ -48,10 +39,11 @@ internal static class Retransmissions
         using (ours)
         {
             int pid;
+            // Root's copy leaves uid 0 for nobody (a uid 0 without capabilities would still own root's files).
             using (theirs)
+            using (var copy = UnprivilegedCopy.Start(ChildArgument, theirs, [], redirectStandardStreams: true, leaveRoot: true))
             {
-                Interop.SetCloseOnExec(theirs, false);
-                pid = StartUnprivileged(theirs.Fd);
+                pid = copy.Id;
             }
             Span<byte> message = stackalloc byte[TimestampSize + knock.Bytes.Length];
             BinaryPrimitives.WriteInt64LittleEndian(message, sentTimestamp);
@@ -61,67 +53,12 @@ internal static class Retransmissions
         }
     }
 
-    // Forks the copy from a thread of its own that first sets no_new_privs and, unless it is root,
-    // empties its own capability sets (both per thread, and inherited by the fork): with
-    // no_new_privs an exec can grant no more than the forking thread holds, so a setcap client's
-    // copy starts with none. Root's copy keeps them just long enough to leave uid 0 for nobody (a
-    // uid 0 without capabilities would still own root's files). The thread ends after the fork; the
-    // client's other threads keep their capabilities.
-    private static int StartUnprivileged(int descriptor)
-    {
-        var pid = 0;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                Interop.SetNoNewPrivileges();
-                if (Interop.GetEffectiveUserId() != 0)
-                {
-                    Interop.DropThreadCapabilities();
-                }
-                var start = new ProcessStartInfo("/proc/self/exe")
-                {
-                    UseShellExecute = false,
-                    RedirectStandardInput = true,
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                };
-                start.ArgumentList.Add(ChildArgument);
-                start.ArgumentList.Add(descriptor.ToString(CultureInfo.InvariantCulture));
-                using var child = Process.Start(start) ?? throw new IOException("the retransmitting process did not start");
-                pid = child.Id;
-            }
-            catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
-            {
-                failure = e;
-            }
-        });
-        thread.Start();
-        thread.Join();
-        return failure is null ? pid : throw new IOException($"the retransmitting process did not start: {failure.Message}", failure);
-    }
-
     /// <summary>The retransmitting copy (see the remarks): argument <c>FD</c>, the socket pair's end. Exit code 0 after the last retransmission.</summary>
     public static int RunChild(string descriptor)
     {
-        Interop.SetNotDumpable();
-        if (Interop.GetEffectiveUserId() == 0)
-        {
-            // glibc applies these to every thread of the process; leaving uid 0 clears every capability.
-            Interop.ClearSupplementaryGroups();
-            Interop.SetAllGroupIds(NobodyId);
-            Interop.SetAllUserIds(NobodyId);
-        }
-        if (!int.TryParse(descriptor, NumberStyles.None, CultureInfo.InvariantCulture, out var fd) || fd < 3
-            || Interop.DescriptorFlags(fd) is null || !EveryThreadUnprivileged())
-        {
-            throw KnockKnockException.Usage($"{ChildArgument} is for the client's own use");
-        }
-        CloseInheritedDescriptors(fd);
+        using var channel = UnprivilegedCopy.TakeChannel(ChildArgument, descriptor, leaveRoot: true);
         Environment.CurrentDirectory = "/";
 
-        using var channel = new FileDescriptorHandle(fd);
         Span<byte> message = stackalloc byte[TimestampSize + TcpSyn.MaximumLength];
         var length = Interop.ReceiveWithDescriptor(channel, message, out var socket);
         using (socket)
@@ -190,46 +127,6 @@ internal static class Retransmissions
     /// </summary>
     public static TimeSpan TimerLateness(TimeSpan interval, double proportional, double constant)
         => (interval * (0.01 + (0.01 * proportional))) + TimeSpan.FromMilliseconds(20 * constant);
-
-    /// <summary>Whether no thread of this process has a capability (permitted, effective or ambient), and no_new_privs is set.</summary>
-    private static bool EveryThreadUnprivileged()
-    {
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-        {
-            string status;
-            try
-            {
-                status = File.ReadAllText(Path.Combine(task, "status"));
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                continue; // the thread has exited
-            }
-            var unprivileged = status.Split('\n').Count(line =>
-                line is "NoNewPrivs:\t1" or "CapPrm:\t0000000000000000" or "CapEff:\t0000000000000000" or "CapAmb:\t0000000000000000");
-            if (unprivileged != 4)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>Closes every descriptor from 3 up that is not close-on-exec (what a caller let it inherit), except <paramref name="keep"/>.</summary>
-    private static void CloseInheritedDescriptors(int keep)
-    {
-        var open = Directory.EnumerateFiles("/proc/self/fd")
-            .Select(path => int.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ? fd : -1)
-            .Where(fd => fd > 2 && fd != keep)
-            .ToList();
-        foreach (var fd in open)
-        {
-            if (Interop.DescriptorFlags(fd) is { } flags && (flags & LibC.FD_CLOEXEC) == 0)
-            {
-                _ = Interop.Close(fd);
-            }
-        }
-    }
 
     /// <summary>An integer from /proc/sys/net/ipv4/NAME, or <paramref name="absent"/> when this kernel has no such setting.</summary>
     private static int ReadSysctl(string name, int absent)

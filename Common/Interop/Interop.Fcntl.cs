@@ -31,6 +31,13 @@ internal static partial class Interop
     public static void SetCloseOnExec(FileDescriptorHandle fd, bool closeOnExec)
         => Check(FcntlNative(fd, LibC.F_SETFD, closeOnExec ? LibC.FD_CLOEXEC : 0), "fcntl(F_SETFD)");
 
+    /// <summary>F_GETFL then F_SETFL: sets or clears O_NONBLOCK on a descriptor's open file.</summary>
+    public static void SetNonBlocking(FileDescriptorHandle fd, bool nonBlocking)
+    {
+        var flags = Check(FcntlNative(fd, LibC.F_GETFL, 0), "fcntl(F_GETFL)");
+        Check(FcntlNative(fd, LibC.F_SETFL, nonBlocking ? flags | LibC.O_NONBLOCK : flags & ~LibC.O_NONBLOCK), "fcntl(F_SETFL)");
+    }
+
     /// <summary>
     /// F_SETLK: a POSIX write lock on the whole file, without waiting; false when another process
     /// holds a lock on it. POSIX record locks, not flock(2): .NET's FileStream takes flock locks to

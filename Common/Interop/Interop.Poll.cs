@@ -40,4 +40,24 @@ internal static partial class Interop
         }
         return result == 0 ? (short)0 : descriptor.revents;
     }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeoutMilliseconds"/> for the events each entry of
+    /// <paramref name="descriptors"/> asks for; the kernel fills in each <c>revents</c>. Returns how
+    /// many entries have events, 0 on timeout or after a signal (EINTR). The caller keeps the
+    /// descriptors open during the call.
+    /// </summary>
+    public static unsafe int Poll(Span<pollfd> descriptors, int timeoutMilliseconds, string what)
+    {
+        fixed (pollfd* first = descriptors)
+        {
+            var result = PollNative(first, (nuint)descriptors.Length, timeoutMilliseconds);
+            if (result < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                return errno == LibC.EINTR ? 0 : throw Error("poll", what, errno);
+            }
+            return result;
+        }
+    }
 }

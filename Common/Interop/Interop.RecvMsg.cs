@@ -32,7 +32,7 @@ internal static partial class Interop
             while (received == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
             Check(received, "recvmsg");
             var header = LibC.CMSG_FIRSTHDR(&message);
-            if (header is not null && header->cmsg_level == LibC.SOL_SOCKET && header->cmsg_type == LibC.SCM_RIGHTS && header->cmsg_len == LibC.CMSG_LEN(sizeof(int)))
+            if (header is not null && header->cmsg_level == LibC.SOL_SOCKET && header->cmsg_type == LibC.SCM_RIGHTS && header->cmsg_len == SingleDescriptorLength)
             {
                 descriptor = new FileDescriptorHandle(*(int*)LibC.CMSG_DATA(header));
             }

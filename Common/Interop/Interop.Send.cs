@@ -20,4 +20,19 @@ internal static partial class Interop
         while (n == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
         Check(n, "send");
     }
+
+    /// <summary>
+    /// send(MSG_NOSIGNAL) on a stream socket: returns how many bytes the kernel took (at least one),
+    /// retried after a signal; a closed peer is an exception (EPIPE, ECONNRESET), not SIGPIPE.
+    /// </summary>
+    public static int SendSome(FileDescriptorHandle socket, ReadOnlySpan<byte> buffer)
+    {
+        nint n;
+        do
+        {
+            n = SendNative(socket, buffer, (nuint)buffer.Length, LibC.MSG_NOSIGNAL);
+        }
+        while (n == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
+        return checked((int)Check(n, "send"));
+    }
 }

@@ -10,6 +10,13 @@ internal static partial class Interop
     private static unsafe partial nint SendMsgNative(FileDescriptorHandle socket, msghdr* message, int flags);
 
     /// <summary>
+    /// cmsg_len of one SCM_RIGHTS descriptor: the C macro CMSG_LEN(sizeof(int)), 20 on 64-bit Linux.
+    /// Tmds.LibC 0.5.0's CMSG_LEN returns the padded CMSG_SPACE (24), with which the kernel reads
+    /// two descriptors, the second one whatever the padding held (the caller's standard input).
+    /// </summary>
+    internal static unsafe socklen_t SingleDescriptorLength => (socklen_t)(sizeof(cmsghdr) + sizeof(int));
+
+    /// <summary>
     /// sendmsg(MSG_NOSIGNAL) of one SOCK_SEQPACKET message carrying <paramref name="descriptor"/>
     /// (SCM_RIGHTS, unix(7)): the receiver gets its own descriptor for the same open file.
     /// </summary>
@@ -23,7 +30,7 @@ internal static partial class Interop
             var header = LibC.CMSG_FIRSTHDR(&message);
             header->cmsg_level = LibC.SOL_SOCKET;
             header->cmsg_type = LibC.SCM_RIGHTS;
-            header->cmsg_len = LibC.CMSG_LEN(sizeof(int));
+            header->cmsg_len = SingleDescriptorLength;
             *(int*)LibC.CMSG_DATA(header) = descriptor.Fd;
             nint sent;
             do

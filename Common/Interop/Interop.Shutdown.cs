@@ -11,4 +11,7 @@ internal static partial class Interop
 
     /// <summary>shutdown(SHUT_RDWR): wakes a blocked recv with end of stream.</summary>
     public static void Shutdown(FileDescriptorHandle socket) => Check(ShutdownNative(socket, LibC.SHUT_RDWR), "shutdown");
+
+    /// <summary>shutdown(SHUT_WR): the peer reads end of stream; this side can still receive (a half-close).</summary>
+    public static void ShutdownWrite(FileDescriptorHandle socket) => Check(ShutdownNative(socket, LibC.SHUT_WR), "shutdown(SHUT_WR)");
 }

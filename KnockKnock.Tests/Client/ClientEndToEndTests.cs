@@ -134,6 +134,44 @@ public sealed partial class ClientEndToEndTests
     }
 
     /// <summary>
+    /// The same attack on <c>knockknock connect</c> (and so <c>socks</c>, which starts the same way)
+    /// from a setcap install: the copy that connects and relays holds both raw sockets for as long as
+    /// the connection lasts. The process its user started (which a file capability made
+    /// non-dumpable) handed them over and holds no socket; the copy never had a capability in any
+    /// thread, is non-dumpable, and its user can take nothing from it.
+    /// </summary>
+    [Test]
+    public void A_local_user_cannot_take_the_raw_sockets_or_a_capability_from_the_connect_relay()
+    {
+        var binary = SetcapInstall();
+        using var net = new TestNetwork();
+        var profile = ProfileOwnedByNobody(RandomKnockPort(), net.ServerAddress, protocol: 2);
+
+        // Nothing listens on 443: the copy keeps knocking and trying for 30 s.
+        using var connect = net.Client.Start("setpriv", AsNobody(binary, "connect", net.ServerAddress, "443", "--profile-dir", profile, "--no-retransmit", "--knocks", "2", "--wait", "10000"));
+        try
+        {
+            var copy = EndToEnd.ConnectTests.UnprivilegedCopy(connect.Id);
+            Assert.That(EndToEnd.ConnectTests.SocketsOf(copy).Count, Is.GreaterThanOrEqualTo(2), "the copy holds the raw sockets");
+            Assert.That(EndToEnd.ConnectTests.SocketsOf(connect.Id), Is.Empty, "the started process handed its sockets over and kept none");
+            foreach (var pid in new[] { copy, connect.Id })
+            {
+                var steal = Command.Run("setpriv", AsNobody(DotnetHost, typeof(ChildProcess).Assembly.Location, "steal-descriptor", pid.ToString(CultureInfo.InvariantCulture)));
+                Assert.That(steal.StdOut.Trim(), Is.EqualTo("EPERM"), $"pidfd_getfd on process {pid} as its own user: {steal}");
+                var listing = Command.Run("setpriv", AsNobody("ls", $"/proc/{pid}/fd"));
+                Assert.That(listing.ExitCode, Is.Not.Zero, $"the descriptors of process {pid} are not listable by its user: {listing}");
+            }
+            Assert.That(EndToEnd.ConnectTests.ThreadProblems(copy), Is.Empty, "no thread of the copy holds a capability, every one has no_new_privs");
+            Assert.That(Command.Check("stat", "-c", "%u", $"/proc/{copy}/status").Trim(), Is.EqualTo("0"), "the copy is non-dumpable");
+        }
+        finally
+        {
+            connect.Kill(entireProcessTree: true);
+            connect.WaitForExit();
+        }
+    }
+
+    /// <summary>
     /// The NativeAOT client copied as an installer would make it (the executable and the native
     /// libraries beside it, libsodium) into a directory only root can write, with cap_net_raw+ep.
     /// </summary>

@@ -74,6 +74,29 @@ public sealed class BashCompletionTests
         => Assert.That(Complete("-p", ""), Is.Empty);
 
     [Test]
+    public void The_first_word_offers_the_commands_with_the_hosts()
+    {
+        Assert.That(Complete(""), Is.EqualTo(new[] { "198.51.100.7", "connect", "mybox", "myserver", "socks" }));
+        Assert.That(Complete("co"), Is.EqualTo(new[] { "connect" }));
+    }
+
+    [Test]
+    public void Connect_completes_the_hosts_and_its_own_options()
+    {
+        Assert.That(Complete("connect", "my"), Is.EqualTo(new[] { "mybox", "myserver" }));
+        Assert.That(Complete("connect", "--k"), Is.EqualTo(new[] { "--knocks" }));
+        Assert.That(Complete("connect", "myserver", "22", "--profile-dir", "pro"), Is.EqualTo(new[] { "profiles", "projects" }));
+    }
+
+    [Test]
+    public void Socks_completes_its_options_and_no_host()
+    {
+        Assert.That(Complete("socks", ""), Is.Empty);
+        Assert.That(Complete("socks", "--pro"), Is.EqualTo(new[] { "--profiles" }));
+        Assert.That(Complete("socks", "--profiles", "pro"), Is.EqualTo(new[] { "profiles", "projects" }));
+    }
+
+    [Test]
     public void Without_a_profile_directory_nothing_is_offered_for_host()
     {
         Directory.Delete(_home.Combine(".knockknock"), recursive: true);

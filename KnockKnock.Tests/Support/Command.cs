@@ -14,9 +14,9 @@ internal sealed record CommandResult(int ExitCode, string StdOut, string StdErr)
 /// <summary>Runs child processes with an argv (never a shell) and a time limit.</summary>
 internal static class Command
 {
-    public static CommandResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, IDictionary<string, string>? environment = null, bool closeInput = false)
+    public static CommandResult Run(string file, IEnumerable<string> args, TimeSpan? timeout = null, IDictionary<string, string>? environment = null, bool closeInput = false, string? input = null)
     {
-        using var process = Start(file, args, environment, closeInput);
+        using var process = Start(file, args, environment, closeInput, input);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
@@ -42,15 +42,16 @@ internal static class Command
 
     /// <summary>
     /// Starts a long-running child with redirected output; the caller owns (and must end) it.
-    /// Standard input is inherited, or with <paramref name="closeInput"/> an empty pipe.
+    /// Standard input is inherited, or with <paramref name="closeInput"/> an empty pipe, or a pipe
+    /// that carries <paramref name="input"/> and then ends.
     /// </summary>
-    public static Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, bool closeInput = false)
+    public static Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null, bool closeInput = false, string? input = null)
     {
         var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = closeInput,
+            RedirectStandardInput = closeInput || input is not null,
             UseShellExecute = false,
         };
         foreach (var arg in args)
@@ -65,7 +66,11 @@ internal static class Command
             }
         }
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        if (closeInput)
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+        }
+        if (closeInput || input is not null)
         {
             process.StandardInput.Close();
         }

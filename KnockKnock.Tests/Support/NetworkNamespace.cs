@@ -30,6 +30,10 @@ internal sealed class NetworkNamespace : IDisposable
     /// <summary>Runs a command inside the namespace and returns its result, whatever it is.</summary>
     public CommandResult Run(string file, params string[] args) => Command.Run("ip", ["netns", "exec", Name, file, .. args]);
 
+    /// <summary>Runs a command inside the namespace with <paramref name="input"/> on its standard input (then end of file), within <paramref name="timeout"/>.</summary>
+    public CommandResult Run(string file, IEnumerable<string> args, string input, TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
+        => Command.Run("ip", ["netns", "exec", Name, file, .. args], timeout, environment, input: input);
+
     /// <summary>Starts a long-running command inside the namespace; the caller ends it by PID.</summary>
     public Process Start(string file, IEnumerable<string> args, IDictionary<string, string>? environment = null)
         => Command.Start("ip", ["netns", "exec", Name, file, .. args], environment);

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+using Tmds.Linux;
+
+namespace KnockKnock.Client;
+
+/// <summary>
+/// The one way the client runs a part of itself that must hold no capability: the decoy sender
+/// (<see cref="Retransmissions"/>) and the connecting, relaying and proxying part of
+/// <c>connect</c> and <c>socks</c> (<see cref="Connect.RawSockets"/>). Capabilities belong to
+/// threads: capset(2) changes only the calling thread, and the runtime's other threads (the
+/// finalizer among them) keep theirs, so a process can never drop them in place. Instead a thread
+/// of its own sets no_new_privs, empties its own capability sets and forks /proc/self/exe (this
+/// very file, whatever its path now names): with no_new_privs an exec grants no more than the
+/// forking thread holds, neither a file capability nor root's (capabilities(7), execve(2)), so no
+/// thread of the copy ever has one. The copy makes itself non-dumpable before anything else (no
+/// ptrace, pidfd_getfd or /proc/PID/fd for its user), checks every thread, closes what it inherited
+/// by accident and only then receives its raw sockets over a socket pair as SCM_RIGHTS (never on
+/// its command line, which others can read), checking each.
+/// </summary>
+internal static class UnprivilegedCopy
+{
+    private const uint NobodyId = 65534;
+
+    // linux/capability.h: CAP_SETUID, bit 7 of CapEff.
+    private const int CapabilitySetUid = 7;
+
+    /// <summary>
+    /// Starts <c>/proc/self/exe ARGUMENT FD ARGUMENTS...</c>, FD being <paramref name="channel"/>
+    /// (inherited), from a thread that set no_new_privs and emptied its capability sets. With
+    /// <paramref name="leaveRoot"/>, root's thread keeps them so that the copy can leave uid 0
+    /// (<see cref="TakeChannel"/>); root's copy without it stays uid 0 without any capability.
+    /// <paramref name="redirectStandardStreams"/> gives it pipes instead of this process's streams.
+    /// </summary>
+    public static Process Start(string argument, FileDescriptorHandle channel, IEnumerable<string> arguments, bool redirectStandardStreams, bool leaveRoot)
+    {
+        Process? copy = null;
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Interop.SetNoNewPrivileges();
+                if (!leaveRoot || Interop.GetEffectiveUserId() != 0)
+                {
+                    Interop.DropThreadCapabilities();
+                }
+                var start = new ProcessStartInfo("/proc/self/exe")
+                {
+                    UseShellExecute = false,
+                    RedirectStandardInput = redirectStandardStreams,
+                    RedirectStandardOutput = redirectStandardStreams,
+                    RedirectStandardError = redirectStandardStreams,
+                };
+                start.ArgumentList.Add(argument);
+                start.ArgumentList.Add(channel.Fd.ToString(CultureInfo.InvariantCulture));
+                foreach (var item in arguments)
+                {
+                    start.ArgumentList.Add(item);
+                }
+                copy = Process.Start(start) ?? throw new IOException("the unprivileged process did not start");
+            }
+            catch (Exception e) when (e is IOException or ErrnoException or System.ComponentModel.Win32Exception)
+            {
+                failure = e;
+            }
+        });
+        Interop.SetCloseOnExec(channel, false);
+        thread.Start();
+        thread.Join();
+        return copy ?? throw new IOException($"the unprivileged process did not start: {failure?.Message}", failure);
+    }
+
+    /// <summary>
+    /// In the copy, first thing: makes it non-dumpable, leaves uid 0 for nobody when
+    /// <paramref name="leaveRoot"/> and it still can (glibc applies setres[ug]id to every thread;
+    /// leaving uid 0 clears every capability), checks the descriptor <paramref name="descriptor"/>
+    /// and that no thread holds a capability, closes every other inherited descriptor above 2 and
+    /// returns the channel. Anything else (run by hand, by someone with a capability) is a usage
+    /// error naming <paramref name="argument"/>.
+    /// </summary>
+    public static FileDescriptorHandle TakeChannel(string argument, string descriptor, bool leaveRoot)
+    {
+        Interop.SetNotDumpable();
+        if (leaveRoot && Interop.GetEffectiveUserId() == 0 && ThreadHolds(CapabilitySetUid))
+        {
+            Interop.ClearSupplementaryGroups();
+            Interop.SetAllGroupIds(NobodyId);
+            Interop.SetAllUserIds(NobodyId);
+        }
+        if (!int.TryParse(descriptor, NumberStyles.None, CultureInfo.InvariantCulture, out var fd) || fd < 3
+            || Interop.DescriptorFlags(fd) is null || !EveryThreadUnprivileged())
+        {
+            throw KnockKnockException.Usage($"{argument} is for the client's own use");
+        }
+        CloseInheritedDescriptors(fd);
+        var channel = new FileDescriptorHandle(fd);
+        Interop.SetCloseOnExec(channel, true);
+        return channel;
+    }
+
+    /// <summary>Whether no thread of this process has a capability (permitted, effective or ambient), and no_new_privs is set.</summary>
+    public static bool EveryThreadUnprivileged()
+    {
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            string status;
+            try
+            {
+                status = File.ReadAllText(Path.Combine(task, "status"));
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                continue; // the thread has exited
+            }
+            var unprivileged = status.Split('\n').Count(line =>
+                line is "NoNewPrivs:\t1" or "CapPrm:\t0000000000000000" or "CapEff:\t0000000000000000" or "CapAmb:\t0000000000000000");
+            if (unprivileged != 4)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Whether the calling thread's effective set holds capability number <paramref name="capability"/>.</summary>
+    private static bool ThreadHolds(int capability)
+    {
+        var line = File.ReadAllLines("/proc/thread-self/status").Single(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
+        var effective = ulong.Parse(line["CapEff:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+        return (effective & (1UL << capability)) != 0;
+    }
+
+    /// <summary>Closes every descriptor from 3 up that is not close-on-exec (what a caller let it inherit), except <paramref name="keep"/>.</summary>
+    private static void CloseInheritedDescriptors(int keep)
+    {
+        var open = Directory.EnumerateFiles("/proc/self/fd")
+            .Select(path => int.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ? fd : -1)
+            .Where(fd => fd > 2 && fd != keep)
+            .ToList();
+        foreach (var fd in open)
+        {
+            if (Interop.DescriptorFlags(fd) is { } flags && (flags & LibC.FD_CLOEXEC) == 0)
+            {
+                _ = Interop.Close(fd);
+            }
+        }
+    }
+}
