@@ -10,13 +10,22 @@ namespace KnockKnock.Client;
 /// <c>connect</c> and <c>socks</c> (<see cref="Connect.RawSockets"/>). Capabilities belong to
 /// threads: capset(2) changes only the calling thread, and the runtime's other threads (the
 /// finalizer among them) keep theirs, so a process can never drop them in place. Instead a thread
-/// of its own sets no_new_privs, empties its own capability sets and forks /proc/self/exe (this
-/// very file, whatever its path now names): with no_new_privs an exec grants no more than the
-/// forking thread holds, neither a file capability nor root's (capabilities(7), execve(2)), so no
-/// thread of the copy ever has one. The copy makes itself non-dumpable before anything else (no
-/// ptrace, pidfd_getfd or /proc/PID/fd for its user), checks every thread, closes what it inherited
-/// by accident and only then receives its raw sockets over a socket pair as SCM_RIGHTS (never on
-/// its command line, which others can read), checking each.
+/// of its own empties its own capability sets and forks /proc/self/exe (this very file, whatever
+/// its path now names), and the copy must never be reachable by its user, not even while it starts:
+/// <list type="bullet">
+/// <item>Root's copy: the thread sets no_new_privs (and empties its sets unless the copy is to
+///   leave uid 0 itself), so the exec grants nothing; a process of uid 0 is root's, out of any
+///   other user's reach from its first instruction.</item>
+/// <item>A setcap client's copy: the thread sets no no_new_privs, so the exec grants the file's
+///   capability again, and a process that gains capabilities at exec is non-dumpable from its first
+///   instruction (no ptrace, pidfd_getfd or /proc/PID/fd for its user). Native/copy.c then gives the
+///   capability back and sets no_new_privs before the runtime starts a second thread. Without a file
+///   capability, or with no_new_privs already set (a copy starting a copy), no exec can do that, and
+///   the copy is not started.</item>
+/// </list>
+/// The copy then makes itself non-dumpable (again), checks every thread, closes what it inherited by
+/// accident and only then receives its raw sockets over a socket pair as SCM_RIGHTS (never on its
+/// command line, which others can read), checking each.
 /// </summary>
 internal static class UnprivilegedCopy
 {
@@ -27,21 +36,30 @@ internal static class UnprivilegedCopy
 
     /// <summary>
     /// Starts <c>/proc/self/exe ARGUMENT FD ARGUMENTS...</c>, FD being <paramref name="channel"/>
-    /// (inherited), from a thread that set no_new_privs and emptied its capability sets. With
-    /// <paramref name="leaveRoot"/>, root's thread keeps them so that the copy can leave uid 0
-    /// (<see cref="TakeChannel"/>); root's copy without it stays uid 0 without any capability.
-    /// <paramref name="redirectStandardStreams"/> gives it pipes instead of this process's streams.
+    /// (inherited), as the summary says. With <paramref name="leaveRoot"/>, root's thread keeps its
+    /// capabilities so that the copy can leave uid 0 (<see cref="TakeChannel"/>); root's copy without
+    /// it stays uid 0 without any capability. <paramref name="redirectStandardStreams"/> gives it
+    /// pipes instead of this process's streams. An <see cref="IOException"/> when the copy could not
+    /// start non-dumpable (see the summary) or did not start.
     /// </summary>
     public static Process Start(string argument, FileDescriptorHandle channel, IEnumerable<string> arguments, bool redirectStandardStreams, bool leaveRoot)
     {
+        var root = Interop.GetEffectiveUserId() == 0;
+        if (!root && (NoNewPrivilegesSet() || !Interop.HasExtendedAttribute("/proc/self/exe", "security.capability")))
+        {
+            throw new IOException("an unprivileged copy can start non-dumpable only from a client installed with setcap cap_net_raw+ep and without no_new_privs");
+        }
         Process? copy = null;
         Exception? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                Interop.SetNoNewPrivileges();
-                if (!leaveRoot || Interop.GetEffectiveUserId() != 0)
+                if (root)
+                {
+                    Interop.SetNoNewPrivileges();
+                }
+                if (!root || !leaveRoot)
                 {
                     Interop.DropThreadCapabilities();
                 }
@@ -98,6 +116,9 @@ internal static class UnprivilegedCopy
         Interop.SetCloseOnExec(channel, true);
         return channel;
     }
+
+    /// <summary>Whether this process's main thread has no_new_privs set.</summary>
+    private static bool NoNewPrivilegesSet() => File.ReadAllLines("/proc/self/status").Contains("NoNewPrivs:\t1");
 
     /// <summary>Whether no thread of this process has a capability (permitted, effective or ambient), and no_new_privs is set.</summary>
     public static bool EveryThreadUnprivileged()

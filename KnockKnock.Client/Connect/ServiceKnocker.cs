@@ -75,7 +75,15 @@ internal sealed class ServiceKnocker
         {
             lock (s_decoyStart)
             {
-                decoys = Retransmissions.Start(_sender, knock, sent);
+                try
+                {
+                    decoys = Retransmissions.Start(_sender, knock, sent);
+                }
+                catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
+                {
+                    // The knock is out; only its decoys are missing. An ordinary user's copy (this
+                    // process) has no_new_privs and could only start a dumpable decoy sender: none.
+                }
             }
         }
         return new ServiceKnock(counter, sourcePort, sent, decoys);

@@ -134,6 +134,70 @@ public sealed partial class ClientEndToEndTests
     }
 
     /// <summary>
+    /// The race in the attack above: the decoy sender's user watching /proc for it to appear. A copy
+    /// that is dumpable for even the milliseconds before its own code makes it non-dumpable can be
+    /// stopped and its socket pair taken, and with it the raw socket handed over a moment later.
+    /// From a setcap install the copy must be root's in /proc (non-dumpable) from the exec on.
+    /// </summary>
+    [Test]
+    public void A_local_user_watching_for_the_decoy_sender_never_finds_it_dumpable_while_it_starts()
+    {
+        var binary = SetcapInstall();
+        using var net = new TestNetwork();
+        var profile = ProfileOwnedByNobody(RandomKnockPort(), net.ServerAddress, protocol: 2);
+        var owners = new Dictionary<int, long>();
+        var stop = false;
+        var watcher = new Thread(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                foreach (var directory in Directory.EnumerateDirectories("/proc"))
+                {
+                    if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || owners.ContainsKey(pid))
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        if (File.ReadAllText(Path.Combine(directory, "cmdline")).Contains("--internal-retransmit", StringComparison.Ordinal))
+                        {
+                            // A directory /proc/PID keeps its user whatever; the files in it go to root while the process is non-dumpable.
+                            owners[pid] = new Mono.Unix.UnixFileInfo(Path.Combine(directory, "status")).OwnerUserId;
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+                    {
+                        // gone, or not readable: nothing to learn
+                    }
+                }
+            }
+        });
+        watcher.Start();
+        var decoys = new List<int>();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var result = net.Client.Run("setpriv", AsNobody(binary, "-p", "443", net.ServerAddress, "--profile-dir", profile, "-v"));
+                Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Ok), result.ToString());
+                decoys.Add(int.Parse(DecoyPid().Match(result.StdOut).Groups[1].Value, CultureInfo.InvariantCulture));
+            }
+            Thread.Sleep(200);
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            watcher.Join();
+            foreach (var pid in decoys.Where(DaemonProcess.IsAlive))
+            {
+                _ = Tmds.Linux.LibC.kill(pid, Tmds.Linux.LibC.SIGKILL);
+            }
+        }
+        Assert.That(owners.Keys, Is.SupersetOf(decoys), "the watcher saw every decoy sender");
+        Assert.That(owners.Where(o => decoys.Contains(o.Key)).Select(o => o.Value), Is.All.EqualTo(0L), "first seen owned by its user: dumpable");
+    }
+
+    /// <summary>
     /// The same attack on <c>knockknock connect</c> (and so <c>socks</c>, which starts the same way)
     /// from a setcap install: the copy that connects and relays holds both raw sockets for as long as
     /// the connection lasts. The process its user started (which a file capability made
