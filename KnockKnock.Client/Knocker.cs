@@ -64,7 +64,7 @@ internal static class Knocker
                         output.WriteLine($"Retransmissions: process {pid} sends them as a dropped connect() would (--no-retransmit: none)");
                     }
                 }
-                catch (Exception e) when (e is IOException or ErrnoException or System.ComponentModel.Win32Exception)
+                catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
                 {
                     // The knock is out; only its decoys are missing.
                     error.WriteLine($"knockknock: warning: the knock was sent, but its decoy retransmissions were not: {e.Message}");
@@ -186,7 +186,7 @@ internal static class Knocker
         {
             template = KernelSyn.Learn(route);
         }
-        catch (Exception e) when (e is ErrnoException or IOException)
+        catch (IOException e)
         {
             throw KnockKnockException.Failure($"cannot learn this host's own SYN over loopback ({e.Message}): protocol 2 needs the loopback interface up and TCP on it allowed");
         }

@@ -78,7 +78,7 @@ internal static class UnprivilegedCopy
                 }
                 copy = Process.Start(start) ?? throw new IOException("the unprivileged process did not start");
             }
-            catch (Exception e) when (e is IOException or ErrnoException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
             {
                 failure = e;
             }
