@@ -40,6 +40,9 @@ total=$(awk '$1 == "Total" && $2 == "tests:" { n = $3 } END { print n + 0 }' "$l
 passed=$(count Passed)
 failed=$(count Failed)
 skipped=$(count Skipped)
+# CI keeps only the tail of the output: name each failed test with the first lines of its message
+# again here, next to the summary.
+awk '/^  Failed / { n = 8 } n > 0 { print; n-- }' "$log" | head -n 80
 rm -f "$log"
 if [ "$total" -eq 0 ]; then
     echo "test.sh: no test ran" >&2
