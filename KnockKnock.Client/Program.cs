@@ -10,7 +10,8 @@ namespace KnockKnock.Client;
 
 /// <summary>
 /// <c>knockknock -p PORT HOST</c>: declares the command line and hands it to <see cref="Knocker.Run"/>;
-/// <c>knockknock connect</c> and <c>knockknock socks</c> are subcommands (<see cref="ConnectCommand"/>, <see cref="SocksCommand"/>).
+/// <c>knockknock connect</c>, <c>knockknock socks</c> and <c>knockknock counter</c> are subcommands
+/// (<see cref="ConnectCommand"/>, <see cref="SocksCommand"/>, <see cref="CounterCommand"/>).
 /// </summary>
 internal static class Program
 {
@@ -56,11 +57,11 @@ internal static class Program
     /// <summary>Parses, runs and returns the exit code (<see cref="ExitCodes"/>); writers are swappable for tests.</summary>
     internal static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        if (args is [ConnectCommand.Name or SocksCommand.Name, ..])
+        if (args is [ConnectCommand.Name or SocksCommand.Name or CounterCommand.Name, ..])
         {
             // Parsed under a root of their own: under the knock's root, whose HOST argument comes
             // first, System.CommandLine would show that argument in their usage and help.
-            return CommandRunner.Invoke("knockknock", new RootCommand { ConnectCommand.Create(error), SocksCommand.Create(error) }, args, output, error);
+            return CommandRunner.Invoke("knockknock", new RootCommand { ConnectCommand.Create(error), SocksCommand.Create(error), CounterCommand.Create(output) }, args, output, error);
         }
         var port = new Option<ushort>("--port", "-p")
         {
@@ -111,6 +112,7 @@ internal static class Program
         };
         root.Subcommands.Add(ConnectCommand.Create(error));
         root.Subcommands.Add(SocksCommand.Create(error));
+        root.Subcommands.Add(CounterCommand.Create(output));
         root.Validators.Add(result =>
         {
             if (result.GetValue(ipv4) && result.GetValue(ipv6))

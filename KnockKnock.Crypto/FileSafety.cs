@@ -24,8 +24,14 @@ internal static class FileSafety
 
     /// <summary>A key or counter file that only its owner may read or write.</summary>
     public static void CheckPrivateFile(string path, uint owner)
+        => RefuseShared(Stat(path, owner, Regular, "file"), path);
+
+    /// <summary>The same for a file already open (opened without following symlinks).</summary>
+    public static void CheckPrivateFile(FileDescriptorHandle file, string path, uint owner)
+        => RefuseShared(Check(Interop.Stat(file, path), path, owner, Regular, "file"), path);
+
+    private static void RefuseShared(uint mode, string path)
     {
-        var mode = Stat(path, owner, Regular, "file");
         if ((mode & GroupOrWorld) != 0)
         {
             throw KnockKnockException.Usage($"unsafe permissions {Octal(mode)} on {path} (group or others may read or write it): run chmod 600 {path}");
@@ -48,6 +54,11 @@ internal static class FileSafety
         {
             throw errno == Tmds.Linux.LibC.ENOENT ? KnockKnockException.Usage($"missing {what} {path}") : Interop.Error("lstat", path, errno);
         }
+        return Check(status, path, owner, type, what);
+    }
+
+    private static uint Check(StatxBuffer status, string path, uint owner, uint type, string what)
+    {
         var (actualOwner, mode) = (status.Uid, (uint)status.Mode);
         if ((mode & TypeMask) != type)
         {

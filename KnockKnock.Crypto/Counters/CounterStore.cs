@@ -5,28 +5,30 @@ using Tmds.Linux;
 namespace KnockKnock.Crypto.Counters;
 
 /// <summary>
-/// A profile's 64-bit knock counter in a one-line decimal file (docs/PROTOCOL.md, "Counters").
-/// Every change is read-modify-write under an exclusive flock on the counter's directory, written to
-/// a temp file, fsynced, renamed over the old file and followed by an fsync of the directory, so a
-/// crash leaves the old or the new value and two processes never see the same one. A missing or
-/// corrupt file is an error: a reset to 0 would re-accept every old knock.
+/// A profile's 64-bit knock counter in its <c>counter</c> file (docs/PROTOCOL.md, "Counters"): one
+/// decimal line, as a profile is made and as a user writes it to resynchronise, or the two-slot
+/// record (<see cref="CounterSlots"/>) the client keeps from its first knock on. Every change is
+/// read-modify-write under an exclusive flock on the counter's directory, so two processes never
+/// see the same value. A reservation writes the older slot with one pwrite and one fdatasync; a
+/// decimal file is first replaced by a record (temp file, fdatasync, rename, fsync of the
+/// directory). Either way a crash leaves the old value or the new one, never a smaller one. A
+/// missing or corrupt file is an error: a reset to 0 would re-accept every old knock.
 /// </summary>
 public sealed class CounterStore : IDisposable
 {
     public const string FileName = "counter";
     private const string TempFileName = "counter.tmp";
-    private const int MaxFileSize = 32;
+    private const int MaxDecimalSize = 32;
+    private const uint OwnerOnly = 0x180; // 0600
 
     private readonly FileDescriptorHandle _directory;
     private readonly string _directoryPath;
-    private readonly string _tempPath;
     private readonly uint _owner;
 
     private CounterStore(string directory, uint owner)
     {
         _directoryPath = directory;
         Path = System.IO.Path.Combine(directory, FileName);
-        _tempPath = System.IO.Path.Combine(directory, TempFileName);
         _owner = owner;
         _directory = Interop.Open(directory, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC | LibC.O_NOFOLLOW);
     }
@@ -52,7 +54,7 @@ public sealed class CounterStore : IDisposable
         }
     }
 
-    /// <summary>Creates a counter file holding <paramref name="value"/>, owned by the effective user; refuses to replace one.</summary>
+    /// <summary>Creates a decimal counter file holding <paramref name="value"/>, owned by the effective user; refuses to replace one.</summary>
     public static void Create(string directory, ulong value)
     {
         using var store = new CounterStore(directory, Interop.GetEffectiveUserId());
@@ -61,7 +63,7 @@ public sealed class CounterStore : IDisposable
         {
             throw KnockKnockException.Usage($"counter file {store.Path} exists already");
         }
-        store.WriteLocked(value);
+        store.Replace(Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture) + "\n"));
     }
 
     /// <summary>The current value (the next counter the client uses, or the first the server accepts).</summary>
@@ -70,7 +72,8 @@ public sealed class CounterStore : IDisposable
         Interop.Flock(_directory, Interop.LOCK_SH, _directoryPath);
         try
         {
-            return ReadLocked();
+            using var file = OpenFile(LibC.O_RDONLY);
+            return ReadLocked(file).Value;
         }
         finally
         {
@@ -84,12 +87,21 @@ public sealed class CounterStore : IDisposable
         Interop.Flock(_directory, Interop.LOCK_EX, _directoryPath);
         try
         {
-            var current = ReadLocked();
+            using var file = OpenFile(LibC.O_RDWR);
+            var (current, newest) = ReadLocked(file);
             if (current == ulong.MaxValue)
             {
                 throw KnockKnockException.Failure($"counter {Path} is exhausted: make a new profile");
             }
-            WriteLocked(current + 1);
+            if (newest is not int slot)
+            {
+                Replace(CounterSlots.Record(current + 1));
+            }
+            else if (!Interop.TryPwrite(file, CounterSlots.Format(current + 1), (1 - slot) * CounterSlots.SecondSlot, out var errno)
+                || !Interop.TryFdatasync(file, out errno))
+            {
+                throw Interop.Error("write", Path, errno);
+            }
             return current;
         }
         finally
@@ -98,51 +110,75 @@ public sealed class CounterStore : IDisposable
         }
     }
 
-    private ulong ReadLocked()
+    private FileDescriptorHandle OpenFile(int access)
     {
-        FileSafety.CheckPrivateFile(Path, _owner);
-        byte[] bytes;
-        using (var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        if (!Interop.TryOpenAt(_directory, FileName, access | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0, out var file, out var errno))
         {
-            if (stream.Length > MaxFileSize)
-            {
-                throw Corrupt();
-            }
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            throw errno == LibC.ENOENT ? KnockKnockException.Usage($"missing file {Path}")
+                : errno == LibC.ELOOP ? KnockKnockException.Usage($"{Path} is not a regular file (symlinks and special files are refused): replace it with a real file")
+                : Interop.Error("open", Path, errno);
         }
-        var text = Encoding.ASCII.GetString(bytes);
-        if (text.EndsWith('\n'))
+        try
         {
-            text = text[..^1];
+            FileSafety.CheckPrivateFile(file, Path, _owner);
+            return file;
         }
-        return text.Length is > 0 and <= 20
-            && text.All(char.IsAsciiDigit)
-            && ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
-            ? value
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The value, and which slot holds it (null for a decimal file).</summary>
+    private (ulong Value, int? Newest) ReadLocked(FileDescriptorHandle file)
+    {
+        Span<byte> bytes = stackalloc byte[CounterSlots.RecordLength + 1];
+        var length = 0;
+        int read;
+        while (length < bytes.Length && (read = Interop.Pread(file, bytes[length..], length, Path)) > 0)
+        {
+            length += read;
+        }
+        var content = bytes[..length];
+        if (content.Length == CounterSlots.RecordLength)
+        {
+            return CounterSlots.Choose(CounterSlots.Parse(content[..CounterSlots.SlotLength]), CounterSlots.Parse(content[CounterSlots.SecondSlot..])) is var (value, newest)
+                ? (value, newest)
+                : throw Corrupt();
+        }
+        if (content.Length <= MaxDecimalSize && content.EndsWith("\n"u8))
+        {
+            content = content[..^1];
+        }
+        return content.Length is > 0 and <= 20
+            && !content.ContainsAnyExceptInRange((byte)'0', (byte)'9')
+            && ulong.TryParse(content, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? (number, null)
             : throw Corrupt();
     }
 
-    private void WriteLocked(ulong value)
+    /// <summary>Replaces the counter file by one holding <paramref name="content"/>, durably: temp file, fdatasync, rename, fsync of the directory.</summary>
+    private void Replace(byte[] content)
     {
-        File.Delete(_tempPath);
-        var options = new FileStreamOptions
+        _ = Interop.TryUnlinkAt(_directory, TempFileName, 0, out _);
+        if (!Interop.TryOpenAt(_directory, TempFileName, LibC.O_RDWR | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, OwnerOnly, out var file, out var errno))
         {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        using (var stream = new FileStream(_tempPath, options))
-        {
-            stream.Write(Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture) + "\n"));
-            stream.Flush(flushToDisk: true);
+            throw Interop.Error("create", $"{_directoryPath}/{TempFileName}", errno);
         }
-        File.Move(_tempPath, Path, overwrite: true);
+        using (file)
+        {
+            if (!Interop.TryPwrite(file, content, 0, out errno) || !Interop.TryFdatasync(file, out errno))
+            {
+                throw Interop.Error("write", $"{_directoryPath}/{TempFileName}", errno);
+            }
+        }
+        Interop.RenameAt(_directory, TempFileName, FileName, _directoryPath);
         Interop.Fsync(_directory, _directoryPath);
     }
 
     private KnockKnockException Corrupt() =>
-        KnockKnockException.Usage($"corrupt counter file {Path}: expected one decimal number; restore it (never lower it) as docs/PROTOCOL.md \"Resynchronising\" describes");
+        KnockKnockException.Usage($"corrupt counter file {Path}: expected one decimal number or the client's two-slot record; restore it (never lower it) as docs/PROTOCOL.md \"Lost packets and resynchronising\" describes");
 
     public void Dispose() => _directory.Dispose();
 }

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text;
+using KnockKnock.Crypto.Counters;
 using Tmds.Linux;
 
 namespace KnockKnock.Daemon.Worker;
@@ -10,19 +9,14 @@ namespace KnockKnock.Daemon.Worker;
 /// delete it; written by the worker before it opens anything.
 /// </summary>
 /// <remarks>
-/// The file holds two fixed slots at offsets 0 and 4096, so they never share a disk sector or a
-/// page. A slot is 39 ASCII bytes, <c>KKC1 VVVVVVVVVVVVVVVV CCCCCCCCCCCCCCCC\n</c>: the value and its
-/// bitwise complement in lower-case hex, so a torn or stale slot is told from a written one. The
-/// value is the larger valid slot. A write goes to the other slot with one pwrite and one
-/// fdatasync: a crash during it leaves the old value or the new one, never a smaller one. Both
-/// slots are written when the file is made, so later writes never need a new block (a full disk
-/// does not stop them on file systems that overwrite in place).
+/// The file is a two-slot record (<see cref="CounterSlots"/>): a write goes to the older slot with
+/// one pwrite and one fdatasync, so a crash during it leaves the old value or the new one, never a
+/// smaller one. Both slots are written when the file is made, so later writes never need a new
+/// block (a full disk does not stop them on file systems that overwrite in place).
 /// </remarks>
 internal sealed class CounterFile : IDisposable
 {
     public const string Suffix = ".counter";
-    private const int SlotLength = 39;
-    private const long SecondSlot = 4096;
     private const uint OwnerOnly = 0x180; // 0600
     private const uint GroupOrOther = 0x3F; // 077
 
@@ -63,15 +57,12 @@ internal sealed class CounterFile : IDisposable
             {
                 throw KnockKnockException.Usage($"{path} must be a plain file owned by root with mode 0600 and one link (it is uid {status.Uid}, mode {Convert.ToString(status.Permissions, 8)}, {status.LinkCount} link(s))");
             }
-            Span<byte> slot = stackalloc byte[SlotLength];
+            Span<byte> slot = stackalloc byte[CounterSlots.SlotLength];
             var first = TryReadSlot(file, 0, slot, path);
-            var second = TryReadSlot(file, SecondSlot, slot, path);
-            if (first is null && second is null)
-            {
-                throw KnockKnockException.Usage($"corrupt counter file {path}: no valid slot; restore it (never lower it), see README \"Counters out of sync\"");
-            }
-            var newest = (second ?? 0) > (first ?? 0) ? 1 : 0;
-            counter = new CounterFile(file, path, Math.Max(first ?? 0, second ?? 0), newest);
+            var second = TryReadSlot(file, CounterSlots.SecondSlot, slot, path);
+            var (value, newest) = CounterSlots.Choose(first, second)
+                ?? throw KnockKnockException.Usage($"corrupt counter file {path}: no valid slot; restore it (never lower it), see README \"Counters out of sync\"");
+            counter = new CounterFile(file, path, value, newest);
             return true;
         }
         catch
@@ -97,8 +88,7 @@ internal sealed class CounterFile : IDisposable
         }
         using (file)
         {
-            var slot = Format(value);
-            if (!Interop.TryPwrite(file, slot, 0, out errno) || !Interop.TryPwrite(file, slot, SecondSlot, out errno) || !Interop.TryFdatasync(file, out errno))
+            if (!Interop.TryPwrite(file, CounterSlots.Record(value), 0, out errno) || !Interop.TryFdatasync(file, out errno))
             {
                 throw Interop.Error("write", $"{directoryPath}/{temporary}", errno);
             }
@@ -120,7 +110,7 @@ internal sealed class CounterFile : IDisposable
             return true;
         }
         var slot = 1 - _newest;
-        if (!Interop.TryPwrite(_file, Format(next), slot * SecondSlot, out var errno) || !Interop.TryFdatasync(_file, out errno))
+        if (!Interop.TryPwrite(_file, CounterSlots.Format(next), slot * CounterSlots.SecondSlot, out var errno) || !Interop.TryFdatasync(_file, out errno))
         {
             error = $"{Path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}";
             return false;
@@ -130,43 +120,8 @@ internal sealed class CounterFile : IDisposable
         return true;
     }
 
-    /// <summary>The slot text for <paramref name="value"/>.</summary>
-    internal static byte[] Format(ulong value)
-        => Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"KKC1 {value:x16} {~value:x16}\n"));
-
-    /// <summary>The value of a slot, or null when it is empty, torn or anything but a slot.</summary>
-    internal static ulong? ParseSlot(ReadOnlySpan<byte> slot)
-    {
-        if (slot.Length != SlotLength || !slot.StartsWith("KKC1 "u8) || slot[21] != (byte)' ' || slot[38] != (byte)'\n'
-            || !TryParseHex(slot.Slice(5, 16), out var value) || !TryParseHex(slot.Slice(22, 16), out var complement) || complement != ~value)
-        {
-            return null;
-        }
-        return value;
-    }
-
     private static ulong? TryReadSlot(FileDescriptorHandle file, long offset, Span<byte> slot, string path)
-        => Interop.Pread(file, slot, offset, path) == SlotLength ? ParseSlot(slot) : null;
-
-    private static bool TryParseHex(ReadOnlySpan<byte> digits, out ulong value)
-    {
-        value = 0;
-        foreach (var b in digits)
-        {
-            uint digit = b switch
-            {
-                >= (byte)'0' and <= (byte)'9' => (uint)(b - '0'),
-                >= (byte)'a' and <= (byte)'f' => (uint)(b - 'a' + 10),
-                _ => 16,
-            };
-            if (digit > 15)
-            {
-                return false;
-            }
-            value = (value << 4) | digit;
-        }
-        return true;
-    }
+        => Interop.Pread(file, slot, offset, path) == CounterSlots.SlotLength ? CounterSlots.Parse(slot) : null;
 
     public void Dispose() => _file.Dispose();
 }

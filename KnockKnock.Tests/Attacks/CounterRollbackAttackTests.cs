@@ -58,7 +58,7 @@ public sealed class CounterRollbackAttackTests
         }
 
         // The documented way out: raise the profile's counter to the client's, then let the daemon forget the profile was used.
-        var clientCounter = File.ReadAllText(Path.Combine(site.ClientDirectory, "alpha", "counter")).Trim();
+        var clientCounter = Command.Check(Binaries.Client, "counter", "alpha", "--profile-dir", Path.Combine(site.ClientDirectory, "alpha")).Trim();
         File.WriteAllText(Path.Combine(site.ConfigDirectory, "profiles", "alpha", "counter"), clientCounter + "\n");
         File.WriteAllText(Path.Combine(site.StateDirectory, "counters", "known"), "");
         using var daemon2 = site.StartDaemon();

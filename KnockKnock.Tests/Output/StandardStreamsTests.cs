@@ -60,7 +60,7 @@ public sealed class StandardStreamsTests
         Assert.That(child.WaitForExit(TimeSpan.FromSeconds(30)), Is.True);
 
         Assert.That(child.ExitCode, Is.Zero);
-        Assert.That(File.ReadAllText(Path.Combine(profile, "counter")), Is.EqualTo("1\n"), "the output went nowhere, least of all into the counter");
+        Assert.That(File.ReadAllBytes(Path.Combine(profile, "counter")), Is.EqualTo(CounterSlots.Record(1)), "the output went nowhere, least of all into the counter");
     }
 
     [Test]

@@ -76,8 +76,8 @@ public sealed class BashCompletionTests
     [Test]
     public void The_first_word_offers_the_commands_with_the_hosts()
     {
-        Assert.That(Complete(""), Is.EqualTo(new[] { "198.51.100.7", "connect", "mybox", "myserver", "socks" }));
-        Assert.That(Complete("co"), Is.EqualTo(new[] { "connect" }));
+        Assert.That(Complete(""), Is.EqualTo(new[] { "198.51.100.7", "connect", "counter", "mybox", "myserver", "socks" }));
+        Assert.That(Complete("co"), Is.EqualTo(new[] { "connect", "counter" }));
     }
 
     [Test]

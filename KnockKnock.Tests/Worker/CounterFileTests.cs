@@ -1,4 +1,5 @@
 using System.Text;
+using KnockKnock.Crypto.Counters;
 using KnockKnock.Daemon.Knocks;
 using KnockKnock.Daemon.Worker;
 using KnockKnock.Tests.Support;
@@ -54,8 +55,8 @@ public sealed class CounterFileTests
             Assert.That(counter.TryAdvance(7, out error), Is.True, "lower: already covered, nothing written");
         }
         var bytes = File.ReadAllBytes(FilePath);
-        Assert.That(CounterFile.ParseSlot(bytes.AsSpan(0, 39)), Is.EqualTo(9UL), "slot 0: the third write");
-        Assert.That(CounterFile.ParseSlot(bytes.AsSpan(4096, 39)), Is.EqualTo(6UL), "slot 1: the second");
+        Assert.That(CounterSlots.Parse(bytes.AsSpan(0, 39)), Is.EqualTo(9UL), "slot 0: the third write");
+        Assert.That(CounterSlots.Parse(bytes.AsSpan(4096, 39)), Is.EqualTo(6UL), "slot 1: the second");
         Assert.That(Reopen(), Is.EqualTo(9UL));
     }
 
@@ -68,7 +69,7 @@ public sealed class CounterFileTests
         }
         // A crash in the middle of the next write (to slot 0, which holds 40): half of the new slot reached the disk.
         var bytes = File.ReadAllBytes(FilePath);
-        var next = CounterFile.Format(42);
+        var next = CounterSlots.Format(42);
         Array.Copy(next, 0, bytes, 0, 20);
         File.WriteAllBytes(FilePath, bytes);
         Assert.That(Reopen(), Is.EqualTo(41UL));
@@ -81,7 +82,7 @@ public sealed class CounterFileTests
     [TestCase("KKC2 0000000000000005 fffffffffffffffa\n", null)]
     [TestCase("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", null)]
     public void A_slot_is_valid_only_with_its_exact_shape_and_matching_complement(string slot, ulong? value)
-        => Assert.That(CounterFile.ParseSlot(Encoding.ASCII.GetBytes(slot)), Is.EqualTo(value));
+        => Assert.That(CounterSlots.Parse(Encoding.ASCII.GetBytes(slot)), Is.EqualTo(value));
 
     [Test]
     public void A_counter_file_of_another_owner_or_with_loose_permissions_is_refused()
