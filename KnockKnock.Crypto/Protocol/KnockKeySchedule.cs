@@ -13,6 +13,9 @@ internal static class KnockKeySchedule
 {
     public const int KeySize = 32;
 
+    // Every BCL cryptographic call of a knock or of the daemon comes after a derivation here.
+    static KnockKeySchedule() => OpenSslStart.WithoutErrorStrings();
+
     public static ReadOnlySpan<byte> EncryptionLabel => "KnockKnock v1 encryption"u8;
 
     public static ReadOnlySpan<byte> MacLabel => "KnockKnock v1 mac"u8;
