@@ -14,9 +14,11 @@
 # Real knocks are sent only inside a private pair of network namespaces joined by a veth
 # (198.18.0.2 -> 198.18.0.1, /24, no default route), so no SYN can leave this machine. The decoy
 # retransmission processes are collected (the launcher is their subreaper) and killed by PID at the end.
-# Usage: scripts/bench-client.sh [--prefix DIR] [--hello FILE] [--runs N] [--cpu N] [--keep]
+# Usage: scripts/bench-client.sh [--prefix DIR] [--old-prefix DIR] [--hello FILE] [--runs N] [--cpu N] [--keep]
 #   --prefix DIR  an install.sh prefix holding bin/knockknock and bin/knockknock-genprofile (NativeAOT);
 #                 without it install.sh builds one into a temp prefix first
+#   --old-prefix DIR  another build's prefix (e.g. an earlier commit's): one more arm, its client's
+#                 v2 --no-retransmit knock, in the same rounds
 #   --hello FILE  a NativeAOT hello world to use; without it one is made with dotnet new console and
 #                 published like install.sh publishes the client (about a minute)
 #   --runs N      measured launches per arm (default 200, after 10 warm-up rounds)
@@ -26,6 +28,7 @@
 set -euo pipefail
 
 prefix=
+old_prefix=
 hello=
 runs=200
 cpu=
@@ -33,11 +36,12 @@ keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --prefix) prefix=$2; shift 2 ;;
+        --old-prefix) old_prefix=$2; shift 2 ;;
         --hello) hello=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --cpu) cpu=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-client.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -67,6 +71,8 @@ if [ -z "$prefix" ]; then
 fi
 client=$prefix/bin/knockknock
 [ -x "$client" ] || { echo "bench-client.sh: no $client" >&2; exit 1; }
+old_client=${old_prefix:+$old_prefix/bin/knockknock}
+[ -z "$old_client" ] || [ -x "$old_client" ] || { echo "bench-client.sh: no $old_client" >&2; exit 1; }
 if [ -z "$hello" ]; then
     # The client's NativeAOT settings: install.sh's publish options and Directory.Build.props'
     # InvariantGlobalization. (The client's own start-up code, Native/*.c, is not a setting.)
@@ -80,8 +86,9 @@ fi
 
 "$prefix/bin/knockknock-genprofile" v2 7000 --config-dir "$tmp/config" >/dev/null
 "$prefix/bin/knockknock-genprofile" v1 7001 --protocol 1 --config-dir "$tmp/config" >/dev/null
+"$prefix/bin/knockknock-genprofile" v2old 7002 --config-dir "$tmp/config" >/dev/null
 mkdir -m 700 "$tmp/client"
-cp -a "$tmp/config/profiles/v2" "$tmp/config/profiles/v1" "$tmp/client/"
+cp -a "$tmp/config/profiles/v2" "$tmp/config/profiles/v1" "$tmp/config/profiles/v2old" "$tmp/client/"
 
 ip netns add "$client_ns"
 ip netns add "$server_ns"
@@ -98,10 +105,10 @@ ip -n "$client_ns" neigh replace 198.18.0.1 lladdr "$mac" dev veth0 nud permanen
 
 echo "== $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $runs launches per arm after 10 warm-up rounds${cpu:+, everything on CPU $cpu}"
 # tcpdump's output comes through a pipe: its AppArmor profile may forbid writing to files in /tmp.
-ip netns exec "$client_ns" python3 - "$tmp" "$client" "$hello" "$runs" "$server_ns" "$cpu" <<'EOF'
+ip netns exec "$client_ns" python3 - "$tmp" "$client" "$hello" "$runs" "$server_ns" "$cpu" "$old_client" <<'EOF'
 import ctypes, os, re, signal, statistics, subprocess, sys, threading, time
 
-tmp, client, hello, runs, server_ns, cpu = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
+tmp, client, hello, runs, server_ns, cpu, old_client = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
 warmup = 10
 knock = [client, "-p", "2222", "198.18.0.1", "--profile-dir"]
 arms = [  # name, argv, knock port (None: no packet)
@@ -110,6 +117,8 @@ arms = [  # name, argv, knock port (None: no packet)
     ("v2 --no-retransmit", knock + [tmp + "/client/v2", "--no-retransmit"], 7000),
     ("v1", knock + [tmp + "/client/v1"], 7001),
 ]
+if old_client:
+    arms.append(("old v2 --no-retr.", [old_client] + knock[1:] + [tmp + "/client/v2old", "--no-retransmit"], 7002))
 
 # The decoy retransmission processes detach from the client; as their subreaper this launcher
 # inherits them, so it can end them by PID at the end.
