@@ -237,7 +237,7 @@ public sealed partial class ClientEndToEndTests
 
     /// <summary>
     /// The NativeAOT client copied as an installer would make it (the executable and the native
-    /// libraries beside it, libsodium) into a directory only root can write, with cap_net_raw+ep.
+    /// libraries published beside it) into a directory only root can write, with cap_net_raw+ep.
     /// </summary>
     private string SetcapInstall()
     {
