@@ -40,7 +40,7 @@ public sealed class FirewallBaselineTests(string backend)
         Assert.That(line, Does.Contain(" SYN "));
         site.Resend(new(1, 2, 3, 4), 40002, KnockSite.Service);
         Assert.That(
-            kernelLog.WaitFor(l => l.StartsWith(KnockSite.Prefix, StringComparison.Ordinal) && l.Contains(" SPT=40002 ", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+            kernelLog.WaitFor(l => l.StartsWith(KnockSite.Prefix, StringComparison.Ordinal) && l.Contains(" SPT=40002 ", StringComparison.Ordinal), TimeSpan.FromSeconds(2)),
             Is.Null,
             "a SYN to the service port is not a knock and is not logged");
         Assert.That(site.CanConnect(site.KnockPort()), Is.False, "the knock port itself never answers");
