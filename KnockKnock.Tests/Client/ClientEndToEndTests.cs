@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using KnockKnock.Crypto.Counters;
@@ -216,6 +217,12 @@ public sealed partial class ClientEndToEndTests
         try
         {
             var copy = EndToEnd.ConnectTests.UnprivilegedCopy(connect.Id);
+            // The copy exists from its exec on; the sockets reach it once its runtime has started.
+            var clock = Stopwatch.StartNew();
+            while ((EndToEnd.ConnectTests.SocketsOf(copy).Count < 2 || EndToEnd.ConnectTests.SocketsOf(connect.Id).Count > 0) && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(50);
+            }
             Assert.That(EndToEnd.ConnectTests.SocketsOf(copy).Count, Is.GreaterThanOrEqualTo(2), "the copy holds the raw sockets");
             Assert.That(EndToEnd.ConnectTests.SocketsOf(connect.Id), Is.Empty, "the started process handed its sockets over and kept none");
             foreach (var pid in new[] { copy, connect.Id })
