@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the three KnockKnock commands as NativeAOT binaries and installs them:
-#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,libsodium.so,libMonoPosixHelper.so}
+#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,libMonoPosixHelper.so}
 #   PREFIX/bin/knockknock             -> ../lib/knockknock/knockknock
 #   PREFIX/bin/knockknock-daemon      -> ../lib/knockknock/knockknock-daemon
 #   PREFIX/bin/knockknock-genprofile  -> ../lib/knockknock/knockknock-daemon (picks its command by name)
@@ -8,8 +8,8 @@
 #   PREFIX/share/man/man1/knockknock.1, man8/knockknock-{daemon,genprofile,minimal-firewall}.8
 #       (generated from the commands' --help by scripts/make-man.sh; skipped without help2man)
 #   PREFIX/share/bash-completion/completions/knockknock
-# libsodium (NSec's native half) and libMonoPosixHelper (Mono.Posix's, for getpwnam) ship beside
-# the binaries, where the runtime looks for them.
+# libMonoPosixHelper (Mono.Posix's native half, for getpwnam) ships beside the binaries, where the
+# runtime looks for it.
 # With --systemd (as root) it also installs scripts/knockknock-daemon.service into
 # /etc/systemd/system (ExecStart pointing at PREFIX), creates the `knockknock` system user and
 # /var/lib/knockknock when missing, and creates /etc/knockknock.d (config example, profiles/) only
@@ -50,7 +50,7 @@ publish KnockKnock.Daemon
 lib="$prefix/lib/knockknock"
 install -d -m 0755 "$prefix/bin" "$lib"
 install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$lib/"
-install -m 0644 "$build/out/libsodium.so" "$build/out/libMonoPosixHelper.so" "$lib/"
+install -m 0644 "$build/out/libMonoPosixHelper.so" "$lib/"
 ln -sfn ../lib/knockknock/knockknock "$prefix/bin/knockknock"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-daemon"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-genprofile"

@@ -4,9 +4,9 @@
 #       knockknock-minimal-firewall (/usr/sbin), the systemd unit, /etc/knockknock.d/config
 #       (conffile), man pages; binaries and libraries in /usr/lib/knockknock-server/
 #   knockknock_VERSION_amd64.deb  the client (/usr/bin/knockknock, CAP_NET_RAW set by postinst),
-#       man page, bash completion; binary and libsodium in /usr/lib/knockknock/
-# Each package keeps its binaries in its own /usr/lib/PACKAGE/ because both need libsodium.so
-# beside them (the .NET runtime looks there) and two packages cannot ship the same file.
+#       man page, bash completion; binary in /usr/lib/knockknock/
+# Each package keeps its binaries in its own /usr/lib/PACKAGE/, so that a native library one of
+# them needs beside it (the .NET runtime looks there) is never a file both packages ship.
 #
 # VERSION is Directory.Build.props' <Version>; packaging/debian/changelog's top entry and the
 # binaries' --version must say the same, or nothing is built. Control data, maintainer scripts and
@@ -16,7 +16,7 @@
 #
 # Usage: scripts/package-deb.sh [--from DIR] [--out DIR]
 #   --from DIR  use NativeAOT binaries published already: DIR holds knockknock, knockknock-daemon,
-#               libsodium.so and libMonoPosixHelper.so (e.g. artifacts/install/lib/knockknock after
+#               and libMonoPosixHelper.so (e.g. artifacts/install/lib/knockknock after
 #               scripts/install.sh --prefix artifacts/install). Default: build them here from this
 #               checkout with scripts/install.sh into a temporary prefix.
 #   --out DIR   where the .deb files go (default: artifacts/ in the repository)
@@ -58,7 +58,7 @@ if [ -z "$from" ]; then
     from="$work/prefix/lib/knockknock"
 fi
 from=$(cd "$from" && pwd)
-for f in knockknock knockknock-daemon libsodium.so libMonoPosixHelper.so; do
+for f in knockknock knockknock-daemon libMonoPosixHelper.so; do
     [ -f "$from/$f" ] || die "$from/$f not found (--from takes the directory with the published binaries)"
 done
 for f in knockknock knockknock-daemon; do
@@ -107,7 +107,6 @@ man_page() {
 
 # ---- knockknock-server ----
 put "$from/knockknock-daemon" "$server/usr/lib/knockknock-server/knockknock-daemon" 0755
-put_library "$from/libsodium.so" "$server/usr/lib/knockknock-server/libsodium.so"
 put_library "$from/libMonoPosixHelper.so" "$server/usr/lib/knockknock-server/libMonoPosixHelper.so"
 mkdir -p "$server/usr/sbin"
 ln -s ../lib/knockknock-server/knockknock-daemon "$server/usr/sbin/knockknock-daemon"
@@ -129,7 +128,6 @@ doc knockknock-server "$server"
 
 # ---- knockknock (client) ----
 put "$from/knockknock" "$client/usr/lib/knockknock/knockknock" 0755
-put_library "$from/libsodium.so" "$client/usr/lib/knockknock/libsodium.so"
 mkdir -p "$client/usr/bin"
 # The capability goes on the real file (postinst); the command on PATH is a symlink to it.
 ln -s ../lib/knockknock/knockknock "$client/usr/bin/knockknock"

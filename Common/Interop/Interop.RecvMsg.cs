@@ -31,12 +31,28 @@ internal static partial class Interop
             }
             while (received == -1 && Marshal.GetLastPInvokeError() == LibC.EINTR);
             Check(received, "recvmsg");
+            // Every descriptor that arrived is ours to close. The control buffer has room for one
+            // header, and two descriptors fit in it (the kernel closes only those that do not fit).
+            var descriptors = 0;
             var header = LibC.CMSG_FIRSTHDR(&message);
-            if (header is not null && header->cmsg_level == LibC.SOL_SOCKET && header->cmsg_type == LibC.SCM_RIGHTS && header->cmsg_len == SingleDescriptorLength)
+            if (header is not null && header->cmsg_level == LibC.SOL_SOCKET && header->cmsg_type == LibC.SCM_RIGHTS)
             {
-                descriptor = new FileDescriptorHandle(*(int*)LibC.CMSG_DATA(header));
+                var data = (int*)LibC.CMSG_DATA(header);
+                descriptors = ((int)header->cmsg_len - sizeof(cmsghdr)) / sizeof(int);
+                for (var i = 0; i < descriptors; i++)
+                {
+                    var handle = new FileDescriptorHandle(data[i]);
+                    if (i == 0)
+                    {
+                        descriptor = handle;
+                    }
+                    else
+                    {
+                        handle.Dispose();
+                    }
+                }
             }
-            if ((message.msg_flags & (LibC.MSG_TRUNC | LibC.MSG_CTRUNC)) != 0 || descriptor is null)
+            if ((message.msg_flags & (LibC.MSG_TRUNC | LibC.MSG_CTRUNC)) != 0 || descriptors != 1)
             {
                 descriptor?.Dispose();
                 descriptor = null;

@@ -131,6 +131,11 @@ internal sealed class SocksSession(FileDescriptorHandle client, string peer, Soc
             // problem; a name that does not resolve or a host out of reach is the target's.
             return (e.ExitCode == ExitCodes.Usage ? SocksReplyCode.GeneralFailure : SocksReplyCode.HostUnreachable, null, e.Message);
         }
+        catch (IOException e)
+        {
+            // The profile's counter could not be stored (a full or failing disk): no knock went out.
+            return (SocksReplyCode.GeneralFailure, null, e.Message);
+        }
     }
 
     /// <summary>The reply for the errno of the last failed attempt (0: they timed out: host unreachable).</summary>

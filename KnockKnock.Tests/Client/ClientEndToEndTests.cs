@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using KnockKnock.Crypto.Counters;
@@ -216,6 +217,12 @@ public sealed partial class ClientEndToEndTests
         try
         {
             var copy = EndToEnd.ConnectTests.UnprivilegedCopy(connect.Id);
+            // The copy exists from its exec on; the sockets reach it once its runtime has started.
+            var clock = Stopwatch.StartNew();
+            while ((EndToEnd.ConnectTests.SocketsOf(copy).Count < 2 || EndToEnd.ConnectTests.SocketsOf(connect.Id).Count > 0) && clock.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(50);
+            }
             Assert.That(EndToEnd.ConnectTests.SocketsOf(copy).Count, Is.GreaterThanOrEqualTo(2), "the copy holds the raw sockets");
             Assert.That(EndToEnd.ConnectTests.SocketsOf(connect.Id), Is.Empty, "the started process handed its sockets over and kept none");
             foreach (var pid in new[] { copy, connect.Id })
@@ -237,7 +244,7 @@ public sealed partial class ClientEndToEndTests
 
     /// <summary>
     /// The NativeAOT client copied as an installer would make it (the executable and the native
-    /// libraries beside it, libsodium) into a directory only root can write, with cap_net_raw+ep.
+    /// libraries published beside it) into a directory only root can write, with cap_net_raw+ep.
     /// </summary>
     private string SetcapInstall()
     {

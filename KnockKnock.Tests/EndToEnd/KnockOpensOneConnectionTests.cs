@@ -32,7 +32,7 @@ public sealed class KnockOpensOneConnectionTests(string backend)
         TestContext.Out.WriteLine($"[{backend}/{source}] client ran {KnockSite.Milliseconds(sent.Started, sent.Finished):F0} ms; client exit -> 'accepted knock' {latency:F0} ms");
 
         var connectStart = Stopwatch.GetTimestamp();
-        Assert.That(site.TryConnect(out var first, timeout: TimeSpan.FromSeconds(1)), Is.True, "connect within 1 s of the knock being accepted");
+        Assert.That(site.TryConnect(out var first, timeout: TimeSpan.FromSeconds(5)), Is.True, "connect once the knock was accepted");
         TestContext.Out.WriteLine($"[{backend}/{source}] client exit -> connected {KnockSite.Milliseconds(sent.Finished, Stopwatch.GetTimestamp()):F0} ms (handshake {KnockSite.Milliseconds(connectStart, Stopwatch.GetTimestamp()):F0} ms)");
         using (first)
         {

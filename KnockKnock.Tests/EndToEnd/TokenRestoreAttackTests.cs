@@ -27,7 +27,7 @@ public sealed class TokenRestoreAttackTests(string backend)
 
         site.ClientKnock(KnockSite.Service);
         Assert.That(daemon.WaitForLine($"port {KnockSite.Service} open", TimeSpan.FromSeconds(10)), Is.Not.Null, daemon.Output);
-        Assert.That(site.TryConnect(out var first, timeout: TimeSpan.FromSeconds(1)), Is.True, "the knock's one connection");
+        Assert.That(site.TryConnect(out var first, timeout: TimeSpan.FromSeconds(5)), Is.True, "the knock's one connection");
         using (first)
         {
             Assert.That(site.CanConnect(), Is.False, "the opening is used up");

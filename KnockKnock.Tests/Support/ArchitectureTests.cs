@@ -77,8 +77,8 @@ public sealed class ArchitectureTests
     }
 
     /// <summary>
-    /// The BCL, the address type and the protocol code itself (generic arguments included). Not NSec:
-    /// one crypto library (OpenSSL, through the BCL) serves every knock (docs/PERFORMANCE.md, section 3).
+    /// The BCL, the address type and the protocol code itself (generic arguments included): one
+    /// crypto library (OpenSSL, through the BCL) serves every knock (docs/PERFORMANCE.md, section 3).
     /// </summary>
     private static bool IsProtocolDependency(Type type)
     {
