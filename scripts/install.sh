@@ -51,6 +51,7 @@ lib="$prefix/lib/knockknock"
 install -d -m 0755 "$prefix/bin" "$lib"
 install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$lib/"
 install -m 0644 "$build/out/libMonoPosixHelper.so" "$lib/"
+rm -f "$lib/libsodium.so" # installed by earlier versions (NSec's native half); nothing loads it now
 ln -sfn ../lib/knockknock/knockknock "$prefix/bin/knockknock"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-daemon"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-genprofile"
