@@ -63,23 +63,11 @@ public static class CounterSlots
             (ulong a, ulong b) => b > a ? (b, 1) : (a, 0),
         };
 
+    /// <summary>16 lower-case hex digits (upper case is not what <see cref="Format"/> writes).</summary>
     private static bool TryParseHex(ReadOnlySpan<byte> digits, out ulong value)
     {
         value = 0;
-        foreach (var b in digits)
-        {
-            uint digit = b switch
-            {
-                >= (byte)'0' and <= (byte)'9' => (uint)(b - '0'),
-                >= (byte)'a' and <= (byte)'f' => (uint)(b - 'a' + 10),
-                _ => 16,
-            };
-            if (digit > 15)
-            {
-                return false;
-            }
-            value = (value << 4) | digit;
-        }
-        return true;
+        return !digits.ContainsAnyInRange((byte)'A', (byte)'F')
+            && ulong.TryParse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
     }
 }
