@@ -38,7 +38,7 @@ internal static partial class Interop
             if (header is not null && header->cmsg_level == LibC.SOL_SOCKET && header->cmsg_type == LibC.SCM_RIGHTS)
             {
                 var data = (int*)LibC.CMSG_DATA(header);
-                descriptors = ((int)header->cmsg_len - sizeof(cmsghdr)) / sizeof(int);
+                descriptors = (Math.Min((int)header->cmsg_len, (int)message.msg_controllen) - sizeof(cmsghdr)) / sizeof(int);
                 for (var i = 0; i < descriptors; i++)
                 {
                     var handle = new FileDescriptorHandle(data[i]);

@@ -131,9 +131,10 @@ internal sealed class SocksSession(FileDescriptorHandle client, string peer, Soc
             // problem; a name that does not resolve or a host out of reach is the target's.
             return (e.ExitCode == ExitCodes.Usage ? SocksReplyCode.GeneralFailure : SocksReplyCode.HostUnreachable, null, e.Message);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The profile's counter could not be stored (a full or failing disk): no knock went out.
+            // The profile or its counter could not be read or stored (permissions, a full or
+            // failing disk), or a socket failed: the proxy's problem, not the target's.
             return (SocksReplyCode.GeneralFailure, null, e.Message);
         }
     }

@@ -121,6 +121,12 @@ public sealed class CounterStore : IDisposable
         try
         {
             FileSafety.CheckPrivateFile(file, Path, _owner);
+            var links = Interop.Stat(file, Path).LinkCount;
+            if (links != 1)
+            {
+                // Written in place, a counter shared through hard links would hand a value out twice.
+                throw KnockKnockException.Usage($"{Path} has {links} links: a counter must be one file of its own; replace the links by copies");
+            }
             return file;
         }
         catch
@@ -170,6 +176,7 @@ public sealed class CounterStore : IDisposable
         {
             if (!Interop.TryPwrite(file, content, 0, out errno) || !Interop.TryFdatasync(file, out errno))
             {
+                _ = Interop.TryUnlinkAt(_directory, TempFileName, 0, out _);
                 throw Interop.Error("write", $"{_directoryPath}/{TempFileName}", errno);
             }
         }

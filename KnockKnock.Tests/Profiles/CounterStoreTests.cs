@@ -134,6 +134,21 @@ public sealed class CounterStoreTests
         Assert.That(File.ReadAllText(target), Is.EqualTo("0\n"));
     }
 
+    [Test]
+    public void A_counter_hard_linked_into_a_second_profile_is_refused_so_no_value_goes_out_twice()
+    {
+        using var dir = new TempDirectory();
+        var profile = dir.Combine("p");
+        Profile.Create(profile, 7000, PortSet.All, bindSource: false);
+        var alias = dir.Combine("alias");
+        Directory.CreateDirectory(alias, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Path.Combine(profile, CounterStore.FileName);
+        Command.Check("ln", path, Path.Combine(alias, CounterStore.FileName));
+        var error = Assert.Throws<KnockKnockException>(() => CounterStore.Open(alias, Tmds.Linux.LibC.geteuid()).Dispose())!;
+        Assert.That((error.ExitCode, error.Message), Is.EqualTo((ExitCodes.Usage, $"{Path.Combine(alias, CounterStore.FileName)} has 2 links: a counter must be one file of its own; replace the links by copies")));
+        Assert.That(File.ReadAllText(path), Is.EqualTo("0\n"));
+    }
+
     private static (ulong First, ulong Second) Slots(string path)
     {
         var bytes = File.ReadAllBytes(path);
