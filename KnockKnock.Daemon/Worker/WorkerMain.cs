@@ -127,18 +127,33 @@ internal static class WorkerMain
         return 0;
     }
 
-    /// <summary>Answers requests until end of stream (false) or a detach that was answered (true); checks the firewall in between.</summary>
+    /// <summary>
+    /// Answers requests until end of stream (false) or a detach that was answered (true); checks the
+    /// firewall in between. After a check that ends a whole interval without a request it gives
+    /// back what the requests and checks before left (<see cref="ReleaseMemory"/>), so a burst of
+    /// knocks leaves the worker at its idle size, not at its peak, within an interval of its
+    /// openings' expiry (checks made while thousands were live leave megabytes behind too).
+    /// </summary>
     private static bool Answer(Worker worker, OpeningGate gate, ActiveOpenings openings)
     {
         var buffer = new byte[WorkerRequest.MaxLength + 1];
+        var answeredSinceCheck = false;
         while (true)
         {
-            worker.Upkeep.CheckIfDue(worker.Firewall);
+            if (worker.Upkeep.CheckIfDue(worker.Firewall))
+            {
+                if (!answeredSinceCheck)
+                {
+                    ReleaseMemory(openings);
+                }
+                answeredSinceCheck = false;
+            }
             // 0: the check is due (or a signal came); the loop comes round to it.
             if (Interop.Poll(worker.Socket, LibC.POLLIN, worker.Upkeep.MillisecondsUntilCheck(), "the daemon's socket") == 0)
             {
                 continue;
             }
+            answeredSinceCheck = true;
             var length = Interop.ReceiveMessage(worker.Socket, buffer);
             // A zero-length message also reads as 0; only a hang-up ends the loop.
             if (length == 0 && (Interop.Poll(worker.Socket, 0, 0, "the daemon's socket") & LibC.POLLHUP) != 0)
@@ -179,6 +194,20 @@ internal static class WorkerMain
                 return true;
             }
         }
+    }
+
+    /// <summary>
+    /// Gives back the memory a burst of requests left: the expired openings' entries, the managed
+    /// heap's free room (a full, compacting collection that decommits it), and glibc's free pages,
+    /// which the firewall library's allocations per command leave scattered below live ones, where
+    /// free() alone cannot return them (measured: 7 - 12 MB after 10,000 openings, 0.7 MB once
+    /// trimmed). Runs while the worker is idle, at most once per check interval.
+    /// </summary>
+    private static void ReleaseMemory(ActiveOpenings openings)
+    {
+        openings.Compact();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Interop.ReleaseFreeHeapPages();
     }
 
     private static string Flush(ActiveOpenings openings)
