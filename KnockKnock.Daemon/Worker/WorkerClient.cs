@@ -72,6 +72,9 @@ internal sealed class WorkerClient : IDisposable
             // A JIT build would otherwise open the .NET diagnostics socket (dumps, traces) in a
             // root process; NativeAOT builds have none. Invariant 2: no listening socket.
             info.Environment["DOTNET_EnableDiagnostics"] = "0";
+            // A gen0 budget of 256 KiB (hex): the worker allocates a little per request and would
+            // otherwise grow by megabytes (the default budget follows the CPU cache) before its first collection.
+            info.Environment["DOTNET_GCgen0size"] = "40000";
             foreach (var arg in argv.AsSpan(1))
             {
                 info.ArgumentList.Add(arg);
