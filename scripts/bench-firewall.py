@@ -8,19 +8,26 @@ by side comparison), with the daemon and its worker pinned to one CPU (taskset):
               tries to connect every --step seconds until a connection gets in; the time from the
               knock's sendto() to the connect() that got in. Arms (build x backend) are
               interleaved round by round, so all see the same machine noise.
-  sustained   --rate distinct valid knocks per second for --seconds, from 200 source addresses:
+  sustained   --rate distinct valid knocks per second for --seconds, from 8000 source addresses:
               knocks accepted (all must be), the lag from each knock's send to the daemon's
-              "accepted knock" line, and the RSS of daemon and worker idle and after the run.
+              "accepted knock" line, and the RSS and PSS of daemon and worker idle, 2 s after the
+              run, and again once every opening has expired and the worker has been idle through
+              one of its 10 s firewall checks since (the last acceptance + the delay + 12 s); with
+              --memory, where each process's RSS goes (mappings from /proc/PID/smaps) and its threads.
 
 Knocks are made once by the real client (whatever protocol it speaks) towards a capture namespace
 with the server's address, recorded, and replayed as raw packets, the source address rewritten
 (profiles without bind_source). Every daemon run gets a fresh state directory and a disjoint slice
-of the knocks (the profile's counter seed is set to its first one), so no knock can count twice.
+of the knocks (the profile's counter seed is set to its first one), so no knock can count twice;
+with --same-knocks every sustained run replays the same slice instead (each daemon still starts from
+a fresh state directory at the slice's first counter, so each accepts every knock once), so a long
+sustained run per arm needs rate x seconds knocks made, not that many per arm.
 
 Usage (root; everything happens in network namespaces it creates and deletes):
   scripts/bench-firewall.py --prefix DIR [--old-prefix DIR] [--firewall nft,iptables]
       [--rounds 5] [--knocks 40] [--rate 500] [--seconds 20] [--old-seconds 2] [--cpu 1]
-      [--knock-cache FILE]
+      [--knock-cache FILE] [--same-knocks] [--memory]
+Memory (docs/PERFORMANCE.md section 8): --rounds 0 --rate 500 --seconds 20 --old-seconds 20 --same-knocks --memory
 DIR is an install.sh prefix (bin/knockknock, bin/knockknock-daemon, bin/knockknock-minimal-firewall).
 """
 
@@ -38,6 +45,7 @@ import threading
 import time
 
 KNOCK_PORT = 7000
+DELAY = 15
 SERVICE = 2222
 SERVER = "198.18.0.1"
 CLIENT = "198.18.0.2"
@@ -253,6 +261,19 @@ class Daemon:
             return values["Rss"], values["Pss"]
         return kb(self.process.pid), kb(self.worker)
 
+    def mappings(self):
+        """Per process (daemon, worker): its threads and the RSS in kB of each mapping (file name, or [heap], [stack], [anon])."""
+        def one(pid):
+            rss, name = {}, None
+            for line in open(f"/proc/{pid}/smaps"):
+                fields = line.split()
+                if not fields[0].endswith(":"):
+                    name = fields[5] if len(fields) > 5 else "[anon]"
+                elif fields[0] == "Rss:":
+                    rss[name] = rss.get(name, 0) + int(fields[1])
+            return len(os.listdir(f"/proc/{pid}/task")), rss
+        return one(self.process.pid), one(self.worker)
+
     def cpu(self):
         """CPU seconds (user + system) daemon and worker have used."""
         def seconds(pid):
@@ -318,7 +339,7 @@ class Bench:
             with open(profile_config, "w") as f:
                 f.writelines(kept)
         with open(os.path.join(self.config, "config"), "w") as f:
-            f.write("[main]\nuser = nobody\ndelay = 15\nmax_openings = 16384\n")
+            f.write(f"[main]\nuser = nobody\ndelay = {DELAY}\nmax_openings = 16384\n")
         self.counter_file = os.path.join(self.config, "profiles", "bench", "counter")
         self.next_counter = 0
 
@@ -363,6 +384,8 @@ def main():
     parser.add_argument("--old-seconds", type=int, default=2, help="sustained run of the --old-prefix build")
     parser.add_argument("--step", type=float, default=0.0002, help="seconds between connection attempts")
     parser.add_argument("--cpu", type=int, default=1, help="the CPU daemon and worker are pinned to")
+    parser.add_argument("--same-knocks", action="store_true", help="every sustained run replays the same knocks (fresh state each)")
+    parser.add_argument("--memory", action="store_true", help="also print where each process's RSS goes (mappings, threads)")
     parser.add_argument("--knock-cache", help="keep the made knocks in this file and use it again (same profile: keeps the profile too)")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -372,7 +395,8 @@ def main():
     bench = Bench(args)
     builds = [("new", args.prefix)] + ([("old", args.old_prefix)] if args.old_prefix else [])
     arms = [Arm(f"{name} {backend}", prefix, backend, bench) for backend in backends for name, prefix in builds]
-    total = (len(arms) * args.rounds * args.knocks + sum(args.rate * (args.seconds if a.name.startswith("new") else args.old_seconds) for a in arms))
+    sustained_counts = [args.rate * (args.seconds if a.name.startswith("new") else args.old_seconds) for a in arms]
+    total = len(arms) * args.rounds * args.knocks + (max(sustained_counts) if args.same_knocks else sum(sustained_counts))
     knocks = os.path.join(bench.tmp, "knocks.bin")
     client_profile = os.path.join(bench.tmp, "client")
     try:
@@ -414,14 +438,16 @@ def main():
 
         # Sustained rate, one arm at a time; RSS idle and after.
         print(f"\nsustained {args.rate} distinct valid knocks/s from {len(RATE_SOURCES)} sources:")
+        shared_first = bench.slice(max(sustained_counts)) if args.same_knocks else None
         for n, arm in enumerate(arms):
             seconds = args.seconds if arm.name.startswith("new") else args.old_seconds
             count = args.rate * seconds
-            first = bench.slice(count)
+            first = shared_first if args.same_knocks else bench.slice(count)
             arm.start(first, f"s{n}")
             try:
                 time.sleep(2)
                 idle = arm.daemon.rss()
+                idle_mappings = arm.daemon.mappings() if args.memory else None
                 self_dir = arm.state
                 sync_before = fdatasync_ms(self_dir)
                 cpu_before = arm.daemon.cpu()
@@ -451,11 +477,23 @@ def main():
                     print(f"  {'':14} send -> \"accepted knock\" line: p50 {percentile(lags, 50):.2f}  p99 {percentile(lags, 99):.2f}  max {max(lags):.2f} ms")
                 print(f"  {'':14} RSS daemon + worker every 2 s (knocks accepted: MB): "
                       + ", ".join(f"{n}: {(r[0][0] + r[1][0]) / 1024:.1f}" for n, r in samples))
-                for i, what in ((0, "RSS"), (1, "PSS")):
-                    print(f"  {'':14} {what} daemon + worker: idle {idle[0][i] / 1024:.1f} + {idle[1][i] / 1024:.1f} = {(idle[0][i] + idle[1][i]) / 1024:.1f} MB; "
-                          f"after the run {after[0][i] / 1024:.1f} + {after[1][i] / 1024:.1f} = {(after[0][i] + after[1][i]) / 1024:.1f} MB")
                 print(f"  {'':14} CPU per knock: daemon {(cpu_after[0] - cpu_before[0]) / count * 1e6:.0f} us, worker {(cpu_after[1] - cpu_before[1]) / count * 1e6:.0f} us; "
                       f"pwrite+fdatasync next to the state directory, before/after: p50 {sync_before:.2f} / {fdatasync_ms(self_dir):.2f} ms")
+                # The last opening was made about when the last knock was accepted; the kernel removes it DELAY s later,
+                # and the worker gives back what the burst left at its first idle check after that (every 10 s).
+                time.sleep(max(0.0, accepted[-1] + DELAY + 12 - time.monotonic()) if accepted else 0)
+                expired = arm.daemon.rss()
+                for i, what in ((0, "RSS"), (1, "PSS")):
+                    print(f"  {'':14} {what} daemon + worker: idle {idle[0][i] / 1024:.1f} + {idle[1][i] / 1024:.1f} = {(idle[0][i] + idle[1][i]) / 1024:.1f} MB; "
+                          f"after the run {after[0][i] / 1024:.1f} + {after[1][i] / 1024:.1f} = {(after[0][i] + after[1][i]) / 1024:.1f} MB; "
+                          f"openings expired {expired[0][i] / 1024:.1f} + {expired[1][i] / 1024:.1f} = {(expired[0][i] + expired[1][i]) / 1024:.1f} MB")
+                if args.memory:
+                    for (who, (threads, idle_rss)), (_, expired_rss) in zip((("daemon", idle_mappings[0]), ("worker", idle_mappings[1])), arm.daemon.mappings()):
+                        names = sorted(set(idle_rss) | set(expired_rss), key=lambda m: -max(idle_rss.get(m, 0), expired_rss.get(m, 0)))
+                        shown = [m for m in names if max(idle_rss.get(m, 0), expired_rss.get(m, 0)) >= 100]
+                        print(f"  {'':14} {who} ({threads} threads idle), RSS by mapping idle -> openings expired (kB): "
+                              + ", ".join(f"{os.path.basename(m)} {idle_rss.get(m, 0)} -> {expired_rss.get(m, 0)}" for m in shown)
+                              + f", the rest {sum(v for m, v in idle_rss.items() if m not in shown)} -> {sum(v for m, v in expired_rss.items() if m not in shown)}")
             finally:
                 arm.stop()
             print(f"  {'':14} daemon: " + next((l.split("stopping: ")[1] for l in arm.daemon.lines if "stopping: " in l), "no stopping line"))

@@ -58,9 +58,11 @@ fi
 client=$prefix/bin/knockknock
 [ -n "$daemon" ] || daemon=$prefix/bin/knockknock-daemon
 
-# A real profile on knock port 7000; the client's copy of it makes the one valid knock.
+# A real profile on knock port 7000; the client's copy of it makes the one valid knock. Protocol 1:
+# the lines below carry a knock in ID, SEQ, ACK and WINDOW (a protocol 2 knock has no ACK or WINDOW
+# field, and genprofile makes protocol 2 by default).
 knock_port=7000
-"$prefix/bin/knockknock-genprofile" flood "$knock_port" --config-dir "$tmp/config" >/dev/null
+"$prefix/bin/knockknock-genprofile" flood "$knock_port" --config-dir "$tmp/config" --protocol 1 >/dev/null
 cp -a "$tmp/config/profiles/flood" "$tmp/client"
 # The destination is not in the MAC, so a dry run towards loopback gives the same fields and needs no route.
 fields=$("$client" -p 2222 127.0.0.1 --profile-dir "$tmp/client" --dry-run -v | grep '^ID=')
@@ -94,8 +96,9 @@ EOF
 
 : >"$tmp/kern.log"
 chmod 644 "$tmp/kern.log"
+# --user nobody: the bench machine need not have the daemon's own user (knockknock).
 ip netns exec "$ns" "$daemon" --foreground --config-dir "$tmp/config" --state-dir "$tmp/state" \
-    --log-source "file:$tmp/kern.log" --firewall nft 2>"$tmp/daemon.err" &
+    --log-source "file:$tmp/kern.log" --firewall nft --user nobody 2>"$tmp/daemon.err" &
 pid=$!
 for _ in $(seq 300); do
     grep -q 'started:' "$tmp/daemon.err" && break

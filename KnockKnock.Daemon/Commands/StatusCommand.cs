@@ -58,7 +58,9 @@ internal static class StatusCommand
             output.WriteLine($"  {name}: knock port {knockPort}, allows {allowed}, last accepted knock {lastText}");
         }
         var openings = status.Openings.Where(o => o.Until > now).ToList();
-        output.WriteLine(openings.Count == 0 ? "openings: none" : "openings:");
+        output.WriteLine(openings.Count == 0 ? "openings: none"
+            : status.OpeningCount > status.Openings.Count ? $"openings: {status.OpeningCount} at the last update, the {status.Openings.Count} latest listed:"
+            : "openings:");
         foreach (var o in openings)
         {
             output.WriteLine($"  {o.Source} -> port {o.Port} (profile {o.Profile}), {Seconds(o.Until - now)} s left");

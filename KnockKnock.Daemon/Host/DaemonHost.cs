@@ -163,6 +163,7 @@ internal sealed partial class DaemonHost
     private DaemonStatus Status(KnockProcessor processor, ProfileIndex profiles, WorkerClient worker, IFirewallBackend firewall, DateTimeOffset? firewallRecreated, ILogSource source, DateTimeOffset startedAt)
     {
         var now = DateTimeOffset.UtcNow;
+        var (openingCount, openings) = processor.Openings.Current(now, DaemonStatus.ListedOpenings);
         return new DaemonStatus(
             Environment.ProcessId,
             worker.ProcessId,
@@ -177,7 +178,8 @@ internal sealed partial class DaemonHost
             processor.Statistics.Retransmissions,
             processor.Statistics.DescribeTotals(),
             [.. profiles.Profiles.Select(p => (p.Profile.Name, p.Profile.KnockPort, p.Profile.AllowedPorts.Text, p.LastAccepted))],
-            processor.Openings.Current(now));
+            openingCount,
+            openings);
     }
 
     /// <summary>Adapts the worker client to the processor without making the worker depend on knock code.</summary>

@@ -26,9 +26,17 @@ internal sealed partial record DaemonStatus(
     long Retransmissions,
     string RejectedByReason,
     IReadOnlyList<(string Name, ushort KnockPort, string Allowed, DateTimeOffset? LastKnock)> Profiles,
+    int OpeningCount,
     IReadOnlyList<GrantedOpening> Openings)
 {
     public const string FileName = "status";
+
+    /// <summary>
+    /// At most this many openings are listed (the latest), with <see cref="OpeningCount"/> for all:
+    /// 200 lines of at most 140 bytes keep the file well within what <see cref="StatusFile"/> reads,
+    /// and a burst of thousands of openings does not make every rewrite a large allocation.
+    /// </summary>
+    public const int ListedOpenings = 200;
 
     public string Format()
     {
@@ -46,6 +54,7 @@ internal sealed partial record DaemonStatus(
         Line(text, "rejected", Rejected.ToString(CultureInfo.InvariantCulture));
         Line(text, "retransmissions", Retransmissions.ToString(CultureInfo.InvariantCulture));
         Line(text, "rejected_by_reason", RejectedByReason);
+        Line(text, "openings", OpeningCount.ToString(CultureInfo.InvariantCulture));
         foreach (var (name, knockPort, allowed, last) in Profiles)
         {
             Line(text, "profile", $"{name} {knockPort} {allowed} {(last is { } t ? Time(t) : "-")}");
@@ -116,16 +125,17 @@ internal sealed partial record DaemonStatus(
             || (values["firewall_recreated"] != "-" && !TryTime(values["firewall_recreated"], out _))
             || !TryCount(values["accepted"], out var accepted) || !TryCount(values["rejected"], out var rejected)
             || !TryCount(values["retransmissions"], out var retransmissions)
-            || !Reasons().IsMatch(values["rejected_by_reason"]))
+            || !Reasons().IsMatch(values["rejected_by_reason"])
+            || !TryCount(values["openings"], out var openingCount) || openingCount > int.MaxValue || openings.Count > openingCount)
         {
             return false;
         }
         status = new DaemonStatus(pid, workerPid, started, updated, values["log_source"], values["log_counters"], values["firewall"],
-            values["firewall_recreated"] == "-" ? null : ParseTime(values["firewall_recreated"]), accepted, rejected, retransmissions, values["rejected_by_reason"], profiles, openings);
+            values["firewall_recreated"] == "-" ? null : ParseTime(values["firewall_recreated"]), accepted, rejected, retransmissions, values["rejected_by_reason"], profiles, (int)openingCount, openings);
         return true;
     }
 
-    private static readonly string[] s_scalarKeys = ["pid", "worker_pid", "started", "updated", "log_source", "log_counters", "firewall", "firewall_recreated", "accepted", "rejected", "retransmissions", "rejected_by_reason"];
+    private static readonly string[] s_scalarKeys = ["pid", "worker_pid", "started", "updated", "log_source", "log_counters", "firewall", "firewall_recreated", "accepted", "rejected", "retransmissions", "rejected_by_reason", "openings"];
 
     [System.Text.RegularExpressions.GeneratedRegex("^(none|[A-Za-z]+=[0-9]{1,19}(, [A-Za-z]+=[0-9]{1,19})*)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
     private static partial System.Text.RegularExpressions.Regex Reasons();

@@ -19,13 +19,22 @@ internal sealed class GrantedOpenings
         }
     }
 
-    /// <summary>The openings that have not expired at <paramref name="now"/>; expired ones are forgotten.</summary>
-    public IReadOnlyList<GrantedOpening> Current(DateTimeOffset now)
+    /// <summary>
+    /// How many openings have not expired at <paramref name="now"/>, and the latest
+    /// <paramref name="limit"/> of them, oldest first; expired ones are forgotten, and the list
+    /// gives back its room once a burst of openings is over.
+    /// </summary>
+    public (int Count, IReadOnlyList<GrantedOpening> Latest) Current(DateTimeOffset now, int limit)
     {
         lock (_gate)
         {
             _openings.RemoveAll(o => o.Until <= now);
-            return [.. _openings];
+            if (_openings.Count < _openings.Capacity / 4)
+            {
+                _openings.TrimExcess();
+            }
+            var skip = Math.Max(0, _openings.Count - limit);
+            return (_openings.Count, _openings.GetRange(skip, _openings.Count - skip));
         }
     }
 

@@ -33,6 +33,14 @@ internal sealed class ActiveOpenings(IFirewallOpenings backend, TimeProvider tim
         return _live.ContainsKey((source, port));
     }
 
+    /// <summary>Forgets the expired openings now and gives back the room a burst of them took (the worker calls it when idle).</summary>
+    public void Compact()
+    {
+        Prune();
+        _live.TrimExcess();
+        _deadlines.TrimExcess();
+    }
+
     /// <summary>Opens <paramref name="port"/> for <paramref name="source"/> for <paramref name="seconds"/>; a live opening of the same pair is replaced (fresh delay).</summary>
     public bool TryOpen(HostAddress source, ushort port, int seconds, out string error)
     {

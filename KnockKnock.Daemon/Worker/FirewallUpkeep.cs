@@ -34,13 +34,13 @@ internal sealed class FirewallUpkeep(TimeProvider time, Action<string> log)
     public int MillisecondsUntilCheck()
         => (int)Math.Clamp(Math.Ceiling((_nextCheck - time.GetUtcNow()).TotalMilliseconds), 0, CheckInterval.TotalMilliseconds);
 
-    /// <summary>The periodic check, when it is due; a failure is logged once until a check succeeds again.</summary>
-    public void CheckIfDue(IFirewallOpenings openings)
+    /// <summary>The periodic check, when it is due (then true); a failure is logged once until a check succeeds again.</summary>
+    public bool CheckIfDue(IFirewallOpenings openings)
     {
         var now = time.GetUtcNow();
         if (now < _nextCheck)
         {
-            return;
+            return false;
         }
         _nextCheck = now + CheckInterval;
         var failed = openings.TryRepair(out var error) == RepairOutcome.Failed;
@@ -53,6 +53,7 @@ internal sealed class FirewallUpkeep(TimeProvider time, Action<string> log)
             log("what openings need is in place again");
         }
         _failing = failed;
+        return true;
     }
 
     /// <summary>The reply to <c>check</c>: <c>ok RECREATED UNLOGGED</c> (see <see cref="WorkerRequest"/>).</summary>

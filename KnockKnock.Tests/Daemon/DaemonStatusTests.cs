@@ -1,10 +1,11 @@
+using System.Text;
 using KnockKnock.Daemon.Host;
 using KnockKnock.Daemon.Knocks;
 using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Daemon;
 
-/// <summary>The status file's firewall line: when the worker last recreated its part after a reload, written and read back strictly. Pure, no root.</summary>
+/// <summary>The status file: the firewall line (when the worker last recreated its part after a reload) and the openings, written and read back strictly. Pure, no root.</summary>
 [TestFixture]
 public sealed class DaemonStatusTests
 {
@@ -34,7 +35,33 @@ public sealed class DaemonStatusTests
         Assert.That(DaemonStatus.TryParse(text, out _), Is.False);
     }
 
+    [Test]
+    public void A_burst_of_openings_lists_the_latest_within_what_the_status_command_reads()
+    {
+        var openings = new GrantedOpenings();
+        for (var i = 0; i < 5000; i++)
+        {
+            openings.Add(new GrantedOpening(new string('p', 64), Addresses.Of($"fd00:1db8:ffff:ffff:ffff:ffff:{0x1000 + (i / 256):x}:{0x1000 + (i % 256):x}"), 65535, s_time.AddSeconds(10)));
+        }
+        var (count, latest) = openings.Current(s_time, DaemonStatus.ListedOpenings);
+        var text = new DaemonStatus(100, 101, s_time.AddHours(-1), s_time, "/dev/kmsg", "overruns=0", "nft", null, 5000, 0, 0, "none",
+            [("alpha", 7000, "22", null)], count, latest).Format();
+
+        Assert.That(Encoding.UTF8.GetByteCount(text), Is.LessThanOrEqualTo(StatusFile.MaxLength));
+        Assert.That(DaemonStatus.TryParse(text, out var read), Is.True);
+        Assert.That(read.OpeningCount, Is.EqualTo(5000));
+        Assert.That(read.Openings, Has.Count.EqualTo(DaemonStatus.ListedOpenings));
+        Assert.That(read.Openings[^1].Source, Is.EqualTo(Addresses.Of("fd00:1db8:ffff:ffff:ffff:ffff:1013:1087")), "the latest opening is listed");
+    }
+
+    [Test]
+    public void A_file_listing_more_openings_than_it_counts_is_unreadable()
+    {
+        var text = Status(null).Format().Replace("openings 1\n", "openings 0\n", StringComparison.Ordinal);
+        Assert.That(DaemonStatus.TryParse(text, out _), Is.False);
+    }
+
     private static DaemonStatus Status(DateTimeOffset? recreated)
         => new(100, 101, s_time.AddHours(-1), s_time, "/dev/kmsg", "overruns=0", "nft", recreated, 1, 0, 0, "none",
-            [("alpha", 7000, "22", null)], [new GrantedOpening("alpha", Addresses.Of("198.18.1.2"), 22, s_time.AddSeconds(10))]);
+            [("alpha", 7000, "22", null)], 1, [new GrantedOpening("alpha", Addresses.Of("198.18.1.2"), 22, s_time.AddSeconds(10))]);
 }
