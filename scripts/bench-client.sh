@@ -3,7 +3,9 @@
 # client takes from exec to its knock SYN on the wire, for a protocol 2 profile (the default, decoy
 # retransmissions on), the same without retransmissions, and a protocol 1 profile, next to a
 # NativeAOT "hello world" (`dotnet new console`, published with the client's NativeAOT settings) in
-# the same run: one launch of each arm per round, the arms' order rotating from round to round.
+# the same run: one launch of each arm per round, in an order shuffled anew each round (a fixed
+# rotation would always launch an arm right after the same other one, whose decoy process starts
+# while it runs).
 # For each arm it prints exec -> packet on the wire (knocks) and exec -> exit (median, p90, min),
 # CPU time and page faults, and the difference to the hello world's exec -> exit.
 # Exec: a launcher in the client namespace reads CLOCK_REALTIME just before posix_spawn and again
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift 2 ;;
         --cpu) cpu=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-client.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -106,7 +108,7 @@ ip -n "$client_ns" neigh replace 198.18.0.1 lladdr "$mac" dev veth0 nud permanen
 echo "== $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); $runs launches per arm after 10 warm-up rounds${cpu:+, everything on CPU $cpu}"
 # tcpdump's output comes through a pipe: its AppArmor profile may forbid writing to files in /tmp.
 ip netns exec "$client_ns" python3 - "$tmp" "$client" "$hello" "$runs" "$server_ns" "$cpu" "$old_client" <<'EOF'
-import ctypes, os, re, signal, statistics, subprocess, sys, threading, time
+import ctypes, os, random, re, signal, statistics, subprocess, sys, threading, time
 
 tmp, client, hello, runs, server_ns, cpu, old_client = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6], sys.argv[7]
 warmup = 10
@@ -144,9 +146,9 @@ try:
     if cpu:
         os.sched_setaffinity(0, {int(cpu)})
     devnull = os.open(os.devnull, os.O_WRONLY)
+    shuffle = random.Random(12)
     for round_ in range(warmup + runs):
-        for k in range(len(arms)):
-            name, argv, _ = arms[(round_ + k) % len(arms)]
+        for name, argv, _ in shuffle.sample(arms, len(arms)):
             start = time.clock_gettime_ns(time.CLOCK_REALTIME)
             pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
             _, status, usage = os.wait4(pid, 0)
