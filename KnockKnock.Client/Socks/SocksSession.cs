@@ -17,6 +17,9 @@ internal sealed class SocksSession(FileDescriptorHandle client, string peer, Soc
     /// <summary>How long a client has for its greeting and request together.</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>A lock per profile directory this proxy has knocked with (see <see cref="Open"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> s_profilesInUse = new(StringComparer.Ordinal);
+
     private readonly byte[] _buffer = new byte[SocksGreeting.MaximumLength + SocksRequest.MaximumLength];
     private int _filled;
 
@@ -121,9 +124,15 @@ internal sealed class SocksSession(FileDescriptorHandle client, string peer, Soc
                 return (SocksReplyCode.NotAllowedByRuleset, null, $"the profile {directory} allows ports {profile.AllowedPorts}, not {request.Port}");
             }
             var knocker = ServiceKnocker.Prepare(profile, request.Host, request.Port, null, null, sockets, settings.Retransmit);
-            return KnockConnector.TryConnect(knocker, settings.Policy, settings.Verbose ? Log : null, out var connection, out var failure)
-                ? (SocksReplyCode.Succeeded, connection, string.Create(CultureInfo.InvariantCulture, $"knocked, {knocker.Destination}"))
-                : (ReplyFor(failure.Errno), null, failure.Message);
+            // One session at a time knocks and connects with a profile. Concurrent ones would
+            // overtake each other's knocks (once the server accepts a counter, the lower ones are
+            // void) and share one opening (each admits a single connection), and run out of retries.
+            lock (s_profilesInUse.GetOrAdd(directory, _ => new object()))
+            {
+                return KnockConnector.TryConnect(knocker, settings.Policy, settings.Verbose ? Log : null, out var connection, out var failure)
+                    ? (SocksReplyCode.Succeeded, connection, string.Create(CultureInfo.InvariantCulture, $"knocked, {knocker.Destination}"))
+                    : (ReplyFor(failure.Errno), null, failure.Message);
+            }
         }
         catch (KnockKnockException e)
         {

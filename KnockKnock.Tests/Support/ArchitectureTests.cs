@@ -82,6 +82,11 @@ public sealed class ArchitectureTests
     /// </summary>
     private static bool IsProtocolDependency(Type type)
     {
+        if (type.IsFunctionPointer)
+        {
+            // OpenSslStart calls into libssl through one: it depends on what it passes and returns.
+            return type.GetFunctionPointerParameterTypes().Append(type.GetFunctionPointerReturnType()).All(IsProtocolDependency);
+        }
         var outer = Outer(type);
         var ns = outer.Namespace ?? "";
         return type.IsGenericParameter
