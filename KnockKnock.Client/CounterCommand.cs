@@ -18,19 +18,14 @@ internal static class CounterCommand
             Description = "The server, as its profile in ~/.knockknock/ is named.",
             HelpName = "HOST",
         };
-        var profileDirectory = new Option<string>("--profile-dir")
-        {
-            Description = "The profile directory [default: ~/.knockknock/HOST/].",
-            HelpName = "DIR",
-        };
+        var profileDirectory = ProfileLocator.DirectoryOption();
         var command = new Command(Name, "Print the next counter the profile of HOST will use (to resynchronise with the server: see README, \"Counters out of sync\"). Sends nothing.")
         {
             host, profileDirectory,
         };
         command.SetAction(parse =>
         {
-            var hostName = parse.GetRequiredValue(host);
-            using var profile = ProfileLocator.Load(parse.GetValue(profileDirectory) ?? ProfileLocator.DefaultDirectory(hostName));
+            using var profile = ProfileLocator.Load(parse.GetValue(profileDirectory), parse.GetRequiredValue(host));
             using var counter = profile.OpenCounter();
             output.WriteLine(counter.Read());
             return ExitCodes.Ok;

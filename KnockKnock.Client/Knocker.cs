@@ -15,7 +15,7 @@ internal static class Knocker
 {
     public static int Run(KnockRequest request, TextWriter output, TextWriter error)
     {
-        using var profile = ProfileLocator.Load(request.ProfileDirectory ?? ProfileLocator.DefaultDirectory(request.Host));
+        using var profile = ProfileLocator.Load(request.ProfileDirectory, request.Host);
         var (destination, route) = ChooseDestination(profile, request.Host, request.Family, request.SourceAddress);
         var template = profile.Protocol == 1 ? null : LearnKernelSyn(route);
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using KnockKnock.Crypto.Profiles;
 
 namespace KnockKnock.Client;
@@ -7,6 +8,16 @@ internal static class ProfileLocator
 {
     public static string DefaultDirectory(string host)
         => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".knockknock", host);
+
+    /// <summary>The <c>--profile-dir</c> option every command that takes a HOST has.</summary>
+    public static Option<string> DirectoryOption() => new("--profile-dir")
+    {
+        Description = "The profile directory [default: ~/.knockknock/HOST/].",
+        HelpName = "DIR",
+    };
+
+    /// <summary>Loads the profile of <paramref name="host"/> from <paramref name="directory"/>, or from the default directory when that is null.</summary>
+    public static Profile Load(string? directory, string host) => Load(directory ?? DefaultDirectory(host));
 
     /// <summary>Loads the profile; a missing one is a usage error that lists the profiles next to it.</summary>
     public static Profile Load(string directory)

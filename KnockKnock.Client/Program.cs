@@ -70,11 +70,7 @@ internal static class Program
             HelpName = "PORT",
             CustomParser = ParsePort,
         };
-        var profileDirectory = new Option<string>("--profile-dir")
-        {
-            Description = "The profile directory [default: ~/.knockknock/HOST/].",
-            HelpName = "DIR",
-        };
+        var profileDirectory = ProfileLocator.DirectoryOption();
         var sourceAddress = new Option<HostAddress?>("--source-ip")
         {
             Description = "For profiles with bind_source: the address the server sees (e.g. a NAT's public address) [default: the local address of the route to HOST].",

@@ -26,9 +26,13 @@ internal static class FileSafety
     public static void CheckPrivateFile(string path, uint owner)
         => RefuseShared(Stat(path, owner, Regular, "file"), path);
 
-    /// <summary>The same for a file already open (opened without following symlinks).</summary>
-    public static void CheckPrivateFile(FileDescriptorHandle file, string path, uint owner)
-        => RefuseShared(Check(Interop.Stat(file, path), path, owner, Regular, "file"), path);
+    /// <summary>The same for a file already open (opened without following symlinks); returns its status.</summary>
+    public static StatxBuffer CheckPrivateFile(FileDescriptorHandle file, string path, uint owner)
+    {
+        var status = Interop.Stat(file, path);
+        RefuseShared(Check(status, path, owner, Regular, "file"), path);
+        return status;
+    }
 
     private static void RefuseShared(uint mode, string path)
     {

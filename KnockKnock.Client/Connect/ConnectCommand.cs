@@ -29,11 +29,7 @@ internal static class ConnectCommand
             HelpName = "PORT",
             CustomParser = ParsePort,
         };
-        var profileDirectory = new Option<string>("--profile-dir")
-        {
-            Description = "The profile directory [default: ~/.knockknock/HOST/].",
-            HelpName = "DIR",
-        };
+        var profileDirectory = ProfileLocator.DirectoryOption();
         var sourceAddress = new Option<HostAddress?>("--source-ip")
         {
             Description = "For profiles with bind_source: the address the server sees (e.g. a NAT's public address).",
@@ -81,7 +77,7 @@ internal static class ConnectCommand
             return RawSockets.RunInUnprivilegedCopy();
         }
         using var _ = sockets;
-        using var profile = ProfileLocator.Load(profileDirectory ?? ProfileLocator.DefaultDirectory(host));
+        using var profile = ProfileLocator.Load(profileDirectory, host);
         var knocker = ServiceKnocker.Prepare(profile, host, port, family, source, sockets, retransmit);
         if (!KnockConnector.TryConnect(knocker, policy, progress, out var connection, out var failure))
         {

@@ -120,8 +120,7 @@ public sealed class CounterStore : IDisposable
         }
         try
         {
-            FileSafety.CheckPrivateFile(file, Path, _owner);
-            var links = Interop.Stat(file, Path).LinkCount;
+            var links = FileSafety.CheckPrivateFile(file, Path, _owner).LinkCount;
             if (links != 1)
             {
                 // Written in place, a counter shared through hard links would hand a value out twice.
