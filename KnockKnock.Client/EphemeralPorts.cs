@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 
 namespace KnockKnock.Client;
 
@@ -20,10 +19,10 @@ internal static class EphemeralPorts
     public static ushort RandomConnectPort()
     {
         var (low, high) = ReadRange();
-        return Pick(low, high, RandomNumberGenerator.GetInt32);
+        return Pick(low, high, KernelRandom.GetInt32);
     }
 
-    /// <summary>One of low, low + 2, ... up to high, chosen by <paramref name="random"/> (exclusive upper bound, like <see cref="RandomNumberGenerator.GetInt32(int, int)"/>).</summary>
+    /// <summary>One of low, low + 2, ... up to high, chosen by <paramref name="random"/> (exclusive upper bound, like <see cref="KernelRandom.GetInt32(int, int)"/>).</summary>
     internal static ushort Pick(int low, int high, Func<int, int, int> random)
         => checked((ushort)(low + (2 * random(0, ((high - low) / 2) + 1))));
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Client;
@@ -32,7 +31,7 @@ internal static class SynPacket
 
     /// <summary>A source port drawn from a CSPRNG, uniform in [32768, 60999].</summary>
     public static ushort RandomSourcePort()
-        => checked((ushort)RandomNumberGenerator.GetInt32(MinimumSourcePort, MaximumSourcePort + 1));
+        => checked((ushort)KernelRandom.GetInt32(MinimumSourcePort, MaximumSourcePort + 1));
 
     /// <summary>Writes the SYN into the first <see cref="Length"/> bytes of <paramref name="packet"/>.</summary>
     public static void Write(Span<byte> packet, HostAddress sourceAddress, HostAddress destinationAddress, ushort sourcePort, ushort destinationPort, in KnockFields fields)

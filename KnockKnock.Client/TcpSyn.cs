@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using KnockKnock.Crypto.Protocol;
 
 namespace KnockKnock.Client;
@@ -142,7 +141,7 @@ internal sealed class TcpSyn
         var copy = new TcpSyn((byte[])_packet.Clone(), Family, _tcp, _timestamp);
         copy.SetCarrier(Family == KnockFamily.IPv4
             ? unchecked((ushort)(Carrier + (uint)number))
-            : (uint)RandomNumberGenerator.GetInt32(1, 1 << 20));
+            : (uint)KernelRandom.GetInt32(1, 1 << 20));
         if (HasTimestamp)
         {
             var timestamp = copy._packet.AsSpan(_timestamp);

@@ -18,7 +18,9 @@
 #   packet  tcpdump on the server's veth stamps the knock (KnockKnock: the SYN to the knock port;
 #           fwknop: the UDP datagram to 62201) as the client's sendto hands it to the veth
 #   open    the same tcpdump stamps the server's first SYN-ACK from port 2222: once the launcher
-#           sees the knock arrive it connects to 2222 every 1 ms (a new non-blocking socket each
+#           sees the knock arrive (tcpdump --immediate-mode: libpcap's default buffering handed
+#           packets over up to ~100 ms late, and the probes started that late; docs/PERFORMANCE.md,
+#           section 5) it connects to 2222 every 1 ms (a new non-blocking socket each
 #           time), so the first SYN the firewall lets through, at most 1 ms after it opened,
 #           draws that SYN-ACK; open is at most 1 ms late, for every arm alike
 #   exit    the client's exit (a pidfd), for exec -> exit
@@ -226,7 +228,7 @@ try:
         ns = arm.ns
         knock_filter = f"udp dst port {arm.knock_port}" if arm.proto == "udp" else f"(tcp dst port {arm.knock_port} and tcp[tcpflags] & tcp-syn != 0)"
         capture = subprocess.Popen(
-            ["ip", "netns", "exec", ns, "taskset", "-c", server_cpu, "tcpdump", "-i", "cli", "-n", "-l", "-tt", "--time-stamp-precision=nano",
+            ["ip", "netns", "exec", ns, "taskset", "-c", server_cpu, "tcpdump", "-i", "cli", "-n", "-l", "--immediate-mode", "-tt", "--time-stamp-precision=nano",
              f"{knock_filter} or (tcp src port {service} and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack))"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         captures.append(capture)

@@ -54,7 +54,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "installing what the demo needs (apt) and building the NativeAOT commands"
-packages=(clang-14 zlib1g-dev iproute2 iptables nftables libnftables1 ipset libipset13 netcat-openbsd procps)
+packages=(clang-14 zlib1g-dev iproute2 iptables nftables libnftables1 libnettle8 ipset libipset13 netcat-openbsd procps)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

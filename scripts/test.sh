@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-packages=(clang-14 zlib1g-dev iproute2 iptables nftables libnftables1 ipset libipset13 conntrack iputils-ping netcat-openbsd util-linux libcap2-bin hping3 tcpdump p0f procps openssl xxd
+packages=(clang-14 zlib1g-dev iproute2 iptables nftables libnftables1 libnettle8 ipset libipset13 conntrack iputils-ping netcat-openbsd util-linux libcap2-bin hping3 tcpdump p0f procps openssl xxd
     dpkg-dev binutils help2man man-db lintian adduser systemd libsystemd0 systemd-journal-remote openssh-client openssh-server curl rsync git)
 if [ "$(id -u)" -eq 0 ]; then
     missing=()

@@ -3,6 +3,15 @@ namespace KnockKnock;
 internal static partial class Interop
 {
     /// <summary>
+    /// GNU Nettle (Debian: libnettle8), the crypto library of both knock protocols: HKDF-SHA256 and
+    /// AES-256 (docs/PROTOCOL.md, "Keys"). Small, with no configuration, providers or start-up of its
+    /// own, so a knock pays a few hundred relocations for it where OpenSSL cost 6 - 9 ms
+    /// (docs/PERFORMANCE.md, section 3). Loaded like <see cref="LibNftables"/>; its contexts are
+    /// allocated by the caller; its calls cannot fail. Listed in packaging/debian/dlopen.
+    /// </summary>
+    public const string LibNettle = "libnettle.so.8";
+
+    /// <summary>
     /// The nftables project's own library (Debian: libnftables1). Not linked: loaded with dlopen at
     /// the first call, so a process that never calls it never loads it, and a host without it fails
     /// only there (DllNotFoundException). Its calls report errors in the context's error buffer, not

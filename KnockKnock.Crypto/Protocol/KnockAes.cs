@@ -8,17 +8,15 @@ namespace KnockKnock.Crypto.Protocol;
 /// AES(K_enc, c | kp | 0) and its decryption of a matched knock, the MAC blocks
 /// c | kp | ciphertext | last4 of a whole counter window in one ECB call (optionally XORed with a
 /// chaining block, for version 2's bound IPv6 CBC-MAC), and the constant-time search of that window
-/// for a received tag. AES-NI through the BCL (OpenSSL); the buffers are allocated once, so opening
-/// allocates nothing. Not thread-safe: one instance per cipher.
+/// for a received tag. AES-256 by GNU Nettle (<see cref="Aes256Key"/>, AES-NI where the CPU has it);
+/// the buffers are allocated once, so opening allocates nothing. Not thread-safe: one instance per cipher.
 /// </summary>
 internal sealed class KnockAes : IDisposable
 {
-    public const int BlockSize = 16;
+    public const int BlockSize = Aes256Key.BlockSize;
 
-    private readonly Aes _encryptionAes;
-    private readonly Aes _macAes;
-    private readonly ICryptoTransform _keystream;
-    private readonly ICryptoTransform _mac;
+    private readonly Aes256Key _encryption;
+    private readonly Aes256Key _mac;
     private readonly byte[] _blocks = new byte[KnockCipher.MaxWindow * BlockSize];
     private readonly byte[] _outputs = new byte[KnockCipher.MaxWindow * BlockSize];
     private bool _disposed;
@@ -26,10 +24,8 @@ internal sealed class KnockAes : IDisposable
     /// <summary>Keys the two AES instances from 64 bytes: K_enc, then K_mac; the caller zeroes its copy.</summary>
     public KnockAes(ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> macKey)
     {
-        _encryptionAes = Create(encryptionKey);
-        _macAes = Create(macKey);
-        _keystream = _encryptionAes.CreateEncryptor();
-        _mac = _macAes.CreateEncryptor();
+        _encryption = new Aes256Key(encryptionKey);
+        _mac = new Aes256Key(macKey);
     }
 
     /// <summary>
@@ -60,7 +56,7 @@ internal sealed class KnockAes : IDisposable
         block.Clear();
         BinaryPrimitives.WriteUInt64BigEndian(block, counter);
         BinaryPrimitives.WriteUInt16BigEndian(block[8..], knockPort);
-        _keystream.TransformBlock(_blocks, 0, BlockSize, _outputs, 0);
+        _encryption.Encrypt(block, _outputs);
         return BinaryPrimitives.ReadUInt16BigEndian(_outputs);
     }
 
@@ -68,9 +64,7 @@ internal sealed class KnockAes : IDisposable
     public void MacBlock(ReadOnlySpan<byte> block, Span<byte> output)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        block.CopyTo(_blocks);
-        _mac.TransformBlock(_blocks, 0, BlockSize, _outputs, 0);
-        _outputs.AsSpan(0, BlockSize).CopyTo(output);
+        _mac.Encrypt(block[..BlockSize], output);
     }
 
     /// <summary>
@@ -97,7 +91,7 @@ internal sealed class KnockAes : IDisposable
                 }
             }
         }
-        _mac.TransformBlock(_blocks, 0, count * BlockSize, _outputs, 0);
+        _mac.Encrypt(blocks, _outputs);
         return _outputs.AsSpan(0, count * BlockSize);
     }
 
@@ -132,29 +126,9 @@ internal sealed class KnockAes : IDisposable
             return;
         }
         _disposed = true;
-        _keystream.Dispose();
+        _encryption.Dispose();
         _mac.Dispose();
-        _encryptionAes.Dispose();
-        _macAes.Dispose();
         CryptographicOperations.ZeroMemory(_blocks);
         CryptographicOperations.ZeroMemory(_outputs);
-    }
-
-    /// <summary>An AES-256 key for single-block (ECB) use: the protocols compute every block themselves.</summary>
-    private static Aes Create(ReadOnlySpan<byte> key)
-    {
-        var aes = Aes.Create();
-        aes.Mode = CipherMode.ECB;
-        aes.Padding = PaddingMode.None;
-        var copy = key.ToArray();
-        try
-        {
-            aes.Key = copy;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(copy);
-        }
-        return aes;
     }
 }

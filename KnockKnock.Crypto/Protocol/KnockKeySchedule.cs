@@ -6,15 +6,14 @@ namespace KnockKnock.Crypto.Protocol;
 /// Key derivation for knock protocols v1 and v2 (docs/PROTOCOL.md, "Keys"). HKDF-SHA256 (RFC 5869)
 /// with an empty salt over the profile's 256-bit secret; the info labels name the protocol version,
 /// and each MAC label also the source-binding mode (and in v2 the address family), so each version,
-/// mode and family authenticates under its own key. The BCL's HKDF (OpenSSL), the library the AES
-/// keys need anyway: a knock loads no other crypto library (docs/PERFORMANCE.md, section 3).
+/// mode and family authenticates under its own key. GNU Nettle's HKDF and HMAC-SHA256, the library
+/// the AES keys use: a knock loads no other crypto library (docs/PERFORMANCE.md, section 3).
 /// </summary>
-internal static class KnockKeySchedule
+internal static unsafe class KnockKeySchedule
 {
-    public const int KeySize = 32;
+    public const int KeySize = Aes256Key.KeySize;
 
-    // Every BCL cryptographic call of a knock or of the daemon comes after a derivation here.
-    static KnockKeySchedule() => OpenSslStart.WithoutErrorStrings();
+    private const int HashSize = 32;
 
     public static ReadOnlySpan<byte> EncryptionLabel => "KnockKnock v1 encryption"u8;
 
@@ -27,8 +26,8 @@ internal static class KnockKeySchedule
     /// <summary>Writes K_enc and K_mac (32 bytes each) derived from the secret (v1).</summary>
     public static void Derive(ReadOnlySpan<byte> secret, bool bindSource, Span<byte> encryptionKey, Span<byte> macKey)
     {
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, encryptionKey, ReadOnlySpan<byte>.Empty, EncryptionLabel);
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, macKey, ReadOnlySpan<byte>.Empty, bindSource ? BoundMacLabel : MacLabel);
+        DeriveKey(secret, encryptionKey, EncryptionLabel);
+        DeriveKey(secret, macKey, bindSource ? BoundMacLabel : MacLabel);
     }
 
     /// <summary>The v2 MAC label: <c>KnockKnock v2 mac ipv4</c>, <c>... ipv6</c>, each with <c> bound-source</c> when the profile binds it.</summary>
@@ -38,7 +37,36 @@ internal static class KnockKeySchedule
     /// <summary>Writes K_enc and the MAC key of one family (32 bytes each) derived from the secret (v2).</summary>
     public static void DeriveV2(ReadOnlySpan<byte> secret, bool bindSource, KnockFamily family, Span<byte> encryptionKey, Span<byte> macKey)
     {
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, encryptionKey, ReadOnlySpan<byte>.Empty, EncryptionLabelV2);
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, macKey, ReadOnlySpan<byte>.Empty, MacLabelV2(family, bindSource));
+        DeriveKey(secret, encryptionKey, EncryptionLabelV2);
+        DeriveKey(secret, macKey, MacLabelV2(family, bindSource));
+    }
+
+    /// <summary>
+    /// HKDF-SHA256 (RFC 5869) with an empty salt: PRK = HMAC(salt, secret), then T(1) ... from HMAC(PRK, ...),
+    /// both steps Nettle's. The HMAC state and the PRK are wiped before returning.
+    /// </summary>
+    private static void DeriveKey(ReadOnlySpan<byte> secret, Span<byte> output, ReadOnlySpan<byte> info)
+    {
+        var (update, digest) = Interop.NettleHmacSha256Callbacks();
+        // ulong elements: Nettle's context holds 64-bit counters and wants their alignment.
+        Span<ulong> context = stackalloc ulong[Interop.NettleHmacSha256ContextSize / sizeof(ulong)];
+        Span<byte> prk = stackalloc byte[HashSize];
+        try
+        {
+            fixed (ulong* mac = context)
+            fixed (byte* secretBytes = secret, prkBytes = prk, infoBytes = info, outputBytes = output)
+            {
+                // An empty salt is HashLen zero bytes (RFC 5869, 2.2), which HMAC's key padding makes the same key.
+                Interop.NettleHmacSha256SetKey(mac, 0, prkBytes);
+                Interop.NettleHkdfExtract(mac, update, digest, HashSize, (nuint)secret.Length, secretBytes, prkBytes);
+                Interop.NettleHmacSha256SetKey(mac, HashSize, prkBytes);
+                Interop.NettleHkdfExpand(mac, update, digest, HashSize, (nuint)info.Length, infoBytes, (nuint)output.Length, outputBytes);
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(context));
+            CryptographicOperations.ZeroMemory(prk);
+        }
     }
 }

@@ -118,7 +118,7 @@ public sealed partial class DebianPackageTests
             .Where(words => words.Length >= 3 && words[0] == package)
             .Select(words => words[2])
             .ToList();
-        Assert.That(dlopened, Does.Contain("libssl3"));
+        Assert.That(dlopened, Does.Contain("libnettle8"));
         Assert.That(dlopened.Where(d => !depends.Contains(d)), Is.Empty, "dlopen'ed libraries missing from Depends");
     }
 
@@ -265,7 +265,7 @@ public sealed partial class DebianPackageTests
     /// <summary>
     /// nobody, with no capability of its own, sends a real knock (to loopback in a namespace of its
     /// own): the file capability works, and the binary, run in secure-execution mode (AT_SECURE),
-    /// still finds the system's OpenSSL.
+    /// still finds the system's GNU Nettle.
     /// </summary>
     private static void CheckAnOrdinaryUserCanKnock()
     {

@@ -5,7 +5,8 @@ namespace KnockKnock.Tests.Support;
 
 /// <summary>
 /// The dependency rules of docs/ARCHITECTURE.md, checked on the compiled assemblies: the protocol
-/// code uses only the BCL, and the daemon's folders depend on each other in one direction,
+/// code uses only the BCL (none of its cryptography but the constant-time helpers) and GNU Nettle,
+/// and the daemon's folders depend on each other in one direction,
 /// Commands -> Host -> {Knocks, Config} -> {Log, Worker, Privileges} -> Firewall.
 /// </summary>
 [TestFixture]
@@ -26,7 +27,7 @@ public sealed class ArchitectureTests
     };
 
     [Test]
-    public void Protocol_code_uses_only_the_BCL_and_the_address_type()
+    public void Protocol_code_uses_only_the_BCL_Nettle_and_the_address_type()
     {
         var protocol = typeof(KnockCipher).Assembly.GetTypes().Where(t => TypeReferences.IsUnder(t, "KnockKnock.Crypto.Protocol")).ToList();
         Assert.That(protocol, Has.Count.GreaterThanOrEqualTo(4));
@@ -37,6 +38,21 @@ public sealed class ArchitectureTests
             .Distinct()
             .ToList();
         Assert.That(offending, Is.Empty);
+    }
+
+    [Test]
+    public void The_crypto_project_calls_no_native_library_but_libc_and_Nettle()
+    {
+        // The protocol reaches native code only through Interop (above); this pins what Interop
+        // imports in that assembly, so a knock loads one crypto library and OpenSSL never.
+        var interop = typeof(KnockCipher).Assembly.GetType("KnockKnock.Interop")!;
+        var libraries = interop.GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+            .Select(m => m.GetCustomAttributes(typeof(System.Runtime.InteropServices.DllImportAttribute), false).Cast<System.Runtime.InteropServices.DllImportAttribute>().SingleOrDefault()?.Value)
+            .OfType<string>()
+            .Distinct()
+            .Order()
+            .ToList();
+        Assert.That(libraries, Is.EqualTo(new[] { "libc", "libnettle.so.8" }));
     }
 
     [Test]
@@ -77,21 +93,23 @@ public sealed class ArchitectureTests
     }
 
     /// <summary>
-    /// The BCL, the address type and the protocol code itself (generic arguments included): one
-    /// crypto library (OpenSSL, through the BCL) serves every knock (docs/PERFORMANCE.md, section 3).
+    /// The BCL but its cryptography (of which only the constant-time helpers), Interop (checked by the
+    /// test above), the address type and the protocol code itself (generic arguments included): one
+    /// crypto library, GNU Nettle, serves every knock (docs/PERFORMANCE.md, section 3).
     /// </summary>
     private static bool IsProtocolDependency(Type type)
     {
         if (type.IsFunctionPointer)
         {
-            // OpenSslStart calls into libssl through one: it depends on what it passes and returns.
+            // A native call through one depends on what it passes and returns.
             return type.GetFunctionPointerParameterTypes().Append(type.GetFunctionPointerReturnType()).All(IsProtocolDependency);
         }
         var outer = Outer(type);
         var ns = outer.Namespace ?? "";
+        var bclCryptography = ns.StartsWith("System.Security.Cryptography", StringComparison.Ordinal) && outer != typeof(System.Security.Cryptography.CryptographicOperations);
         return type.IsGenericParameter
-            || ((ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)
-                    || TypeReferences.IsUnder(outer, "KnockKnock.Crypto.Protocol") || outer.FullName is "KnockKnock.HostAddress" or "<PrivateImplementationDetails>")
+            || ((((ns == "System" || ns.StartsWith("System.", StringComparison.Ordinal)) && !bclCryptography)
+                    || TypeReferences.IsUnder(outer, "KnockKnock.Crypto.Protocol") || outer.FullName is "KnockKnock.HostAddress" or "KnockKnock.Interop" or "<PrivateImplementationDetails>")
                 && (!type.IsGenericType || type.GetGenericArguments().All(IsProtocolDependency)));
     }
 }
