@@ -15,6 +15,7 @@ internal static partial class Interop
     /// command built from the session data to the kernel and waits for its answer; 0 when it was
     /// applied, else -1 with the reason in the session report. Clears the session data either way.
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport(LibIpset, EntryPoint = "ipset_cmd")]
     public static partial int IpsetCmd(nint session, int command, uint line);
 }

@@ -20,6 +20,7 @@ internal static partial class Interop
     /// of which the set's family decides how many are read; uint16_t port and uint32_t seconds and
     /// counts in host order); -1 when the option does not fit (an address before the family is known).
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport(LibIpset, EntryPoint = "ipset_data_set")]
     private static unsafe partial int IpsetDataSetNative(nint data, int option, void* value);
 

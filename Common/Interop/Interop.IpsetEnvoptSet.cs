@@ -8,6 +8,7 @@ internal static partial class Interop
     public const int IPSET_ENV_EXIST = 1 << 3;
 
     /// <summary>void ipset_envopt_set(struct ipset_session *session, enum ipset_envopt env): stays set for every later command.</summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport(LibIpset, EntryPoint = "ipset_envopt_set")]
     public static partial void IpsetEnvoptSet(nint session, int option);
 }

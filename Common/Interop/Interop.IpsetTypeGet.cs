@@ -10,6 +10,7 @@ internal static partial class Interop
     /// add, del, test: the set's, from the library's cache or the kernel, which also fills in the
     /// set's family); NULL (0) with the reason in the session report when there is none.
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport(LibIpset, EntryPoint = "ipset_type_get")]
     public static partial nint IpsetTypeGet(nint session, int command);
 }

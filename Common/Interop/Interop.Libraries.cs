@@ -1,5 +1,8 @@
 namespace KnockKnock;
 
+// Every import of these libraries carries [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]:
+// the loader's own search by name (ld.so.cache, the system's directories), never first the
+// executable's directory, where the runtime would otherwise look. libc is the runtime's own.
 internal static partial class Interop
 {
     /// <summary>

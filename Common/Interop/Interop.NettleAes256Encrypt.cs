@@ -9,6 +9,7 @@ internal static unsafe partial class Interop
     /// encrypts length bytes (a multiple of 16) block by block, ECB; AES-NI where the CPU has it
     /// (Nettle picks the code at load). Never fails.
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport(LibNettle, EntryPoint = "nettle_aes256_encrypt")]
     public static partial void NettleAes256Encrypt(void* context, nuint length, byte* destination, byte* source);
 }

@@ -11,7 +11,9 @@ internal static partial class Interop
     /// </summary>
     public static (nint Update, nint Digest) NettleHmacSha256Callbacks()
     {
-        var nettle = NativeLibrary.Load(LibNettle);
+        // By its name from the system's library path, as the calls above load it: not first from the
+        // executable's directory, where NativeLibrary.Load would look by default.
+        var nettle = NativeLibrary.Load(LibNettle, typeof(Interop).Assembly, DllImportSearchPath.System32);
         return (NativeLibrary.GetExport(nettle, "nettle_hmac_sha256_update"), NativeLibrary.GetExport(nettle, "nettle_hmac_sha256_digest"));
     }
 }

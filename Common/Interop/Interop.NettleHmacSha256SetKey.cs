@@ -12,6 +12,7 @@ internal static unsafe partial class Interop
     public const int NettleHmacSha256ContextSize = 512;
 
     /// <summary>void nettle_hmac_sha256_set_key(struct hmac_sha256_ctx *ctx, size_t key_length, const uint8_t *key). Never fails.</summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport(LibNettle, EntryPoint = "nettle_hmac_sha256_set_key")]
     public static partial void NettleHmacSha256SetKey(void* context, nuint keyLength, byte* key);
 }

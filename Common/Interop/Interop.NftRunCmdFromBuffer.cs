@@ -9,6 +9,7 @@ internal static partial class Interop
     /// <paramref name="commands"/> as one transaction; 0 when all applied, else nothing applied and
     /// the reason is in the error buffer (errno means nothing afterwards).
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport(LibNftables, EntryPoint = "nft_run_cmd_from_buffer", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int NftRunCmdFromBuffer(nint context, string commands);
 }

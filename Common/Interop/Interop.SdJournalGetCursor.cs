@@ -9,6 +9,7 @@ internal static partial class Interop
     /// NUL-terminated string malloc'd by libsystemd (free it with <see cref="NativeMemory.Free"/>,
     /// which is free(3)); 0 or -errno (-EADDRNOTAVAIL when no entry is current).
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport("libsystemd.so.0", EntryPoint = "sd_journal_get_cursor")]
     public static unsafe partial int SdJournalGetCursor(nint journal, out byte* cursor);
 }

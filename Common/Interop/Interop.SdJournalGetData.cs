@@ -9,6 +9,7 @@ internal static partial class Interop
     /// *data is "FIELD=value", not NUL-terminated, inside the journal's read-only mapping and valid
     /// only until the next get_data call or cursor move; 0, -ENOENT when the entry has no such field, or -errno.
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport("libsystemd.so.0", EntryPoint = "sd_journal_get_data")]
     public static unsafe partial int SdJournalGetData(nint journal, byte* field, out byte* data, out nuint length);
 }

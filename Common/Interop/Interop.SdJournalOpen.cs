@@ -16,6 +16,7 @@ internal static partial class Interop
     /// the caller cannot read are skipped silently. Every sd_journal_* call on one object must come
     /// from the thread that opened it (sd-journal(3), NOTES).
     /// </summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport("libsystemd.so.0", EntryPoint = "sd_journal_open")]
     public static partial int SdJournalOpen(out nint journal, int flags);
 }

@@ -14,6 +14,7 @@ internal static partial class Interop
     public const int SD_JOURNAL_INVALIDATE = 2;
 
     /// <summary>int sd_journal_wait(sd_journal *j, uint64_t timeout_usec): waits up to the timeout for a change (retrying after EINTR itself); NOP, APPEND, INVALIDATE or -errno.</summary>
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
     [LibraryImport("libsystemd.so.0", EntryPoint = "sd_journal_wait")]
     public static partial int SdJournalWait(nint journal, ulong timeoutMicroseconds);
 }

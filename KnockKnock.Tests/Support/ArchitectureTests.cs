@@ -1,3 +1,5 @@
+extern alias client;
+
 using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Worker;
 
@@ -53,6 +55,28 @@ public sealed class ArchitectureTests
             .Order()
             .ToList();
         Assert.That(libraries, Is.EqualTo(new[] { "libc", "libnettle.so.8" }));
+    }
+
+    /// <summary>
+    /// A library planted beside an executable is never loaded, by root's worker or anyone: every
+    /// import of a library other than libc searches the system's library path only.
+    /// </summary>
+    [Test]
+    public void A_library_planted_beside_the_executables_is_never_searched()
+    {
+        var imports = new[] { typeof(KnockCipher).Assembly, typeof(WorkerMain).Assembly, typeof(client::KnockKnock.Client.KernelRandom).Assembly }
+            .Select(a => a.GetType("KnockKnock.Interop")!)
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic))
+            .Select(m => (Method: m, Import: m.GetCustomAttributes(typeof(System.Runtime.InteropServices.DllImportAttribute), false).Cast<System.Runtime.InteropServices.DllImportAttribute>().SingleOrDefault()))
+            .Where(pair => pair.Import is not null && pair.Import.Value != "libc")
+            .ToList();
+        Assert.That(imports.Select(pair => pair.Import!.Value).Distinct(), Is.EquivalentTo(new[] { "libnettle.so.8", "libnftables.so.1", "libipset.so.13", "libsystemd.so.0" }));
+        var searchingBeside = imports
+            .Where(pair => pair.Method.GetCustomAttributes(typeof(System.Runtime.InteropServices.DefaultDllImportSearchPathsAttribute), false)
+                .Cast<System.Runtime.InteropServices.DefaultDllImportSearchPathsAttribute>().SingleOrDefault()?.Paths != System.Runtime.InteropServices.DllImportSearchPath.System32)
+            .Select(pair => $"{pair.Import!.Value}: {pair.Method.Name}")
+            .ToList();
+        Assert.That(searchingBeside, Is.Empty);
     }
 
     [Test]
