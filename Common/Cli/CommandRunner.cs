@@ -39,9 +39,12 @@ internal static class CommandRunner
             error.WriteLine($"{commandName}: {e.Message}");
             return ExitCodes.Failure;
         }
-        catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException missing)
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException
+            || e is TypeInitializationException { InnerException: DllNotFoundException or EntryPointNotFoundException })
         {
-            error.WriteLine($"{commandName}: broken installation: {missing.Message.Split('\n')[0]} (reinstall with scripts/install.sh)");
+            // The loader's own words (dlerror) are the message's last line; the lines before are the runtime's advice.
+            var missing = e.InnerException ?? e;
+            error.WriteLine($"{commandName}: broken installation: {missing.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1]}");
             return ExitCodes.Failure;
         }
     }

@@ -89,8 +89,9 @@ internal static class CheckCommand
                     problems.Add($"profiles '{knockPorts[profile.KnockPort]}' and '{profile.Name}' both use knock port {profile.KnockPort}");
                 }
             }
-            catch (KnockKnockException e)
+            catch (Exception e) when (e is KnockKnockException or InvalidOperationException)
             {
+                // InvalidOperationException: the crypto library (libnettle) is missing or too old.
                 problems.Add(e.Message);
             }
         }

@@ -106,6 +106,28 @@ public sealed class ProtocolVectorTests
         }
     }
 
+    /// <summary>
+    /// Where the CPU has AES-NI the AES is Nettle's; without it the BCL's (OpenSSL, constant-time
+    /// vpaes) instead of Nettle's table code (Aes256Key). The runtime told that there is no AES-NI
+    /// (DOTNET_EnableAES=0) takes the other path, and both seal every vector alike.
+    /// </summary>
+    [Test]
+    public void Without_AES_NI_every_vector_is_sealed_alike_through_the_BCL_instead_of_Nettle()
+    {
+        Assume.That(System.Runtime.Intrinsics.X86.Aes.IsSupported, "this machine has no AES-NI: only the BCL's path can run");
+        var expected = Vectors.Select(v => v.Fields.ToString()).Concat(VectorsV2.Select(v => v.Fields.ToString())).ToList();
+        var withAesNi = ChildProcess.Run(new Dictionary<string, string>(), "seal-vectors");
+        var withoutAesNi = ChildProcess.Run(new Dictionary<string, string> { ["DOTNET_EnableAES"] = "0" }, "seal-vectors");
+        foreach (var (run, library) in new[] { (withAesNi, "aes: nettle"), (withoutAesNi, "aes: nettle openssl") })
+        {
+            Assert.That(run.ExitCode, Is.Zero, run.ToString());
+            var lines = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.That(lines[..^1], Is.EqualTo(expected), run.ToString());
+            // Nettle is loaded on both paths: the HKDF is always its HMAC-SHA256 (no table lookups).
+            Assert.That(lines[^1], Is.EqualTo(library));
+        }
+    }
+
     [Test]
     public void The_OpenSSL_script_recomputes_every_vector_of_both_versions()
     {

@@ -57,7 +57,11 @@ internal static class ChildProcess
         {
             return StealDescriptor(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture));
         }
-        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG... | swap-loop DIR NAME LINK TARGET SECONDS | hold-lock PATH | send-raw HEX... | steal-descriptor PID");
+        if (args is ["seal-vectors"])
+        {
+            return SealVectors();
+        }
+        Console.Error.WriteLine("usage: KnockKnock.Tests.dll reserve DIR COUNT | exec-without-stdio FILE ARG... | swap-loop DIR NAME LINK TARGET SECONDS | hold-lock PATH | send-raw HEX... | steal-descriptor PID | seal-vectors");
         return 2;
     }
 
@@ -159,6 +163,30 @@ internal static class ChildProcess
     private static extern int FcntlLock(int fd, int command, ref Tmds.Linux.flock lockData);
 
     /// <summary>Starts this test assembly as a child process with the given arguments.</summary>
+    /// <summary>
+    /// Seals every vector of docs/PROTOCOL.md, one line each, then names the AES library this process
+    /// mapped for it: "aes: nettle", "aes: openssl" or both.
+    /// </summary>
+    private static int SealVectors()
+    {
+        foreach (var v in Protocol.ProtocolVectorTests.Vectors)
+        {
+            using var cipher = KnockCipher.Create(Convert.FromHexString(v.Secret), v.Bind);
+            Console.WriteLine(cipher.Seal(v.Counter, v.KnockPort, v.Port, v.Source));
+        }
+        foreach (var v in Protocol.ProtocolVectorTests.VectorsV2)
+        {
+            using var cipher = KnockCipherV2.Create(Convert.FromHexString(v.Secret), v.Bind, v.Family);
+            Console.WriteLine(cipher.Seal(v.Counter, v.KnockPort, v.Port, v.Source));
+        }
+        var maps = File.ReadAllText("/proc/self/maps");
+        Console.WriteLine("aes:" + (maps.Contains("/libnettle.so", StringComparison.Ordinal) ? " nettle" : "") + (maps.Contains("/libcrypto.so", StringComparison.Ordinal) ? " openssl" : ""));
+        return 0;
+    }
+
+    public static CommandResult Run(IDictionary<string, string> environment, params string[] args)
+        => Command.Run(DotnetHost, [typeof(ChildProcess).Assembly.Location, .. args], environment: environment);
+
     public static Process Start(params string[] args) => Command.Start(DotnetHost, [typeof(ChildProcess).Assembly.Location, .. args]);
 
     /// <summary>Runs this test assembly in a network namespace with the given arguments, to its end.</summary>

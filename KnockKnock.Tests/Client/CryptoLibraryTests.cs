@@ -1,0 +1,60 @@
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Tests.Support;
+
+namespace KnockKnock.Tests.Client;
+
+/// <summary>
+/// The knock's crypto library, GNU Nettle (libnettle.so.8), missing or too old: the client says so
+/// in one line and exits 1 before it uses a counter, and the daemon's check lists it as a problem,
+/// instead of an unhandled exception and an abort (review of 4ea0722, finding 1).
+/// </summary>
+[TestFixture]
+public sealed class CryptoLibraryTests
+{
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public void A_client_with_a_libnettle_that_lacks_HKDF_exits_1_in_one_line_and_keeps_its_counter()
+    {
+        var profile = ClientProfile.Create(_dir.Path, "host", 7000, protocol: 2);
+        var before = ClientProfile.Snapshot(profile);
+
+        var result = Command.Run(Binaries.Client, ["-p", "22", "127.0.0.1", "--profile-dir", profile, "--dry-run"], environment: OlderNettle());
+
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Failure), result.ToString());
+        var lines = result.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(1), result.ToString());
+        Assert.That(lines[0], Does.StartWith("knockknock: cannot use libnettle.so.8").And.Contain("libnettle8").And.Contain("nettle_"));
+        Assert.That(ClientProfile.Snapshot(profile), Is.EqualTo(before));
+    }
+
+    [Test]
+    public void The_daemon_check_names_a_libnettle_that_lacks_HKDF_as_a_problem()
+    {
+        var config = _dir.Combine("config");
+        Profile.Create(Path.Combine(config, "profiles", "host"), 7000, PortSet.Parse("22"), bindSource: false, protocol: 2);
+        File.WriteAllText(Path.Combine(config, "config"), "[main]\nuser = nobody\n");
+
+        var result = Command.Run(Binaries.Daemon, ["check", "--config-dir", config, "--log-source", "kmsg"], environment: OlderNettle());
+
+        Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+        Assert.That(result.StdOut + result.StdErr, Does.Contain("cannot use libnettle.so.8").And.Not.Contain("Unhandled exception"));
+    }
+
+    /// <summary>An environment whose libnettle.so.8 has AES but none of the HMAC and HKDF functions (a stub built here).</summary>
+    private Dictionary<string, string> OlderNettle()
+    {
+        var source = _dir.Combine("stub.c");
+        File.WriteAllText(source, "void nettle_aes256_encrypt(void) {}\n");
+        var library = _dir.Combine("lib");
+        Directory.CreateDirectory(library);
+        Command.Check("clang-14", "-shared", "-fPIC", "-Wl,-soname,libnettle.so.8", "-o", Path.Combine(library, "libnettle.so.8"), source);
+        return new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = library };
+    }
+}
