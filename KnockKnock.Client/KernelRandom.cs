@@ -14,7 +14,8 @@ internal static class KernelRandom
     public static int GetInt32(int fromInclusive, int toExclusive)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(fromInclusive, toExclusive);
-        var range = (uint)(toExclusive - fromInclusive);
+        // Two's complement: the distance is right as a uint even where the int subtraction would overflow.
+        var range = unchecked((uint)toExclusive - (uint)fromInclusive);
         var mask = uint.MaxValue >> System.Numerics.BitOperations.LeadingZeroCount(range - 1 | 1);
         Span<byte> bytes = stackalloc byte[sizeof(uint)];
         while (true)
@@ -23,7 +24,7 @@ internal static class KernelRandom
             var value = BitConverter.ToUInt32(bytes) & mask;
             if (value < range)
             {
-                return (int)(fromInclusive + value);
+                return unchecked((int)((uint)fromInclusive + value));
             }
         }
     }

@@ -38,6 +38,17 @@ public sealed class KernelRandomTests
         Assert.That(upper, Is.InRange(1700, 2300));
     }
 
+    [TestCase(int.MinValue, int.MaxValue)]
+    [TestCase(-2, int.MaxValue)]
+    [TestCase(int.MinValue, 0)]
+    public void The_widest_ranges_work_too(int low, int high)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.That(KernelRandom.GetInt32(low, high), Is.InRange(low, high - 1));
+        }
+    }
+
     [Test]
     public void An_empty_range_is_refused()
         => Assert.That(() => KernelRandom.GetInt32(5, 5), Throws.InstanceOf<ArgumentOutOfRangeException>());
