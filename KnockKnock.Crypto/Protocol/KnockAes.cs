@@ -8,7 +8,7 @@ namespace KnockKnock.Crypto.Protocol;
 /// AES(K_enc, c | kp | 0) and its decryption of a matched knock, the MAC blocks
 /// c | kp | ciphertext | last4 of a whole counter window in one ECB call (optionally XORed with a
 /// chaining block, for version 2's bound IPv6 CBC-MAC), and the constant-time search of that window
-/// for a received tag. AES-256 by GNU Nettle (<see cref="Aes256Key"/>, AES-NI where the CPU has it);
+/// for a received tag. AES-256 by <see cref="Aes256Key"/> (GNU Nettle's AES-NI code, or the BCL's without AES-NI);
 /// the buffers are allocated once, so opening allocates nothing. Not thread-safe: one instance per cipher.
 /// </summary>
 internal sealed class KnockAes : IDisposable

@@ -14,7 +14,7 @@ namespace KnockKnock.Crypto.Protocol;
 ///
 /// The MAC is AES-256 used as a PRF on one fixed-length 16-byte block, which is a secure MAC for
 /// fixed-length messages; the protocol version and the source-binding mode enter through K_mac's
-/// label, the per-knock values through the block. AES (AES-NI through the BCL) lets the opener check
+/// label, the per-knock values through the block. AES (AES-NI through Nettle, Aes256Key) lets the opener check
 /// a whole counter window with one ECB call, which is what makes flood rejection cheap.
 /// Counters are implicit: the opener tries a window of them. Not thread-safe: one instance per thread.
 /// </summary>
