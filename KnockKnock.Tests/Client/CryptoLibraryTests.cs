@@ -19,6 +19,24 @@ public sealed class CryptoLibraryTests
     [TearDown]
     public void TearDown() => _dir.Dispose();
 
+    /// <summary>
+    /// Why Nettle: OpenSSL's load and start cost a knock 6 - 9 ms (docs/PERFORMANCE.md, section 3).
+    /// On a machine with AES-NI a knock loads libnettle and neither libssl nor libcrypto (the dynamic
+    /// loader's own record, LD_DEBUG=files, of every library mapped, dlopen included).
+    /// </summary>
+    [Test]
+    public void A_knock_on_an_AES_NI_machine_loads_Nettle_and_never_OpenSSL()
+    {
+        Assume.That(System.Runtime.Intrinsics.X86.Aes.IsSupported, "without AES-NI a knock takes OpenSSL's constant-time AES on purpose");
+        var profile = ClientProfile.Create(_dir.Path, "host", 7000, protocol: 2);
+
+        var result = Command.Run(Binaries.Client, ["-p", "22", "127.0.0.1", "--profile-dir", profile, "--dry-run"], environment: new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
+
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Ok), result.ToString());
+        Assert.That(result.StdErr, Does.Contain("file=libnettle.so.8"));
+        Assert.That(result.StdErr, Does.Not.Contain("libssl.so").And.Not.Contain("libcrypto.so"));
+    }
+
     [Test]
     public void A_client_with_a_libnettle_that_lacks_HKDF_exits_1_in_one_line_and_keeps_its_counter()
     {
