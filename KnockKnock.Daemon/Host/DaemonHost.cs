@@ -100,7 +100,12 @@ internal sealed partial class DaemonHost
                 }
             };
             processor.Opened += positions.Request;
-            using var statusTimer = new Timer(_ => Publish(), null, s_statusInterval, s_statusInterval);
+            var release = new IdleRelease(() => processor.Statistics.Accepted + processor.Statistics.Rejected, IdleRelease.ReleaseMemory);
+            using var statusTimer = new Timer(_ =>
+            {
+                Publish();
+                release.Tick();
+            }, null, s_statusInterval, s_statusInterval);
             using var firewallTimer = new Timer(_ => firewallWatch.Poll(DateTimeOffset.UtcNow), null, FirewallWatch.Interval, FirewallWatch.Interval);
             var signals = HandleSignals(stop, worker, processor, Publish);
             try
