@@ -10,7 +10,7 @@ internal static partial class Interop
     /// AES-256 where the CPU has AES-NI (docs/PROTOCOL.md, "Keys"). Small, with no configuration,
     /// providers or start-up of its own: loading it costs a knock about 0.3 ms where OpenSSL's load
     /// and start cost 6 - 9 ms (docs/PERFORMANCE.md, section 3). Loaded like <see cref="LibNftables"/>
-    /// and checked once (<see cref="NettleHmacSha256Callbacks"/>); its contexts are allocated by the
+    /// and checked once (<see cref="LoadNettle"/>); its contexts are allocated by the
     /// caller; its calls themselves cannot fail. Listed in packaging/debian/dlopen.
     /// </summary>
     public const string LibNettle = "libnettle.so.8";

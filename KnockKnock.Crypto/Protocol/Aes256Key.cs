@@ -70,7 +70,7 @@ internal sealed class Aes256Key : IDisposable
             : base(0, ownsHandle: true)
         {
             // Before anything is allocated: a missing or too old libnettle becomes one clear error.
-            _ = Interop.NettleHmacSha256Callbacks();
+            _ = Interop.LoadNettle();
             var context = NativeMemory.AlignedAlloc(Interop.NettleAes256ContextSize, BlockSize);
             SetHandle((nint)context);
             fixed (byte* bytes = key)

@@ -26,8 +26,7 @@ internal static unsafe class KnockKeySchedule
     /// <summary>Writes K_enc and K_mac (32 bytes each) derived from the secret (v1).</summary>
     public static void Derive(ReadOnlySpan<byte> secret, bool bindSource, Span<byte> encryptionKey, Span<byte> macKey)
     {
-        DeriveKey(secret, encryptionKey, EncryptionLabel);
-        DeriveKey(secret, macKey, bindSource ? BoundMacLabel : MacLabel);
+        DeriveKeys(secret, encryptionKey, EncryptionLabel, macKey, bindSource ? BoundMacLabel : MacLabel);
     }
 
     /// <summary>The v2 MAC label: <c>KnockKnock v2 mac ipv4</c>, <c>... ipv6</c>, each with <c> bound-source</c> when the profile binds it.</summary>
@@ -37,36 +36,45 @@ internal static unsafe class KnockKeySchedule
     /// <summary>Writes K_enc and the MAC key of one family (32 bytes each) derived from the secret (v2).</summary>
     public static void DeriveV2(ReadOnlySpan<byte> secret, bool bindSource, KnockFamily family, Span<byte> encryptionKey, Span<byte> macKey)
     {
-        DeriveKey(secret, encryptionKey, EncryptionLabelV2);
-        DeriveKey(secret, macKey, MacLabelV2(family, bindSource));
+        DeriveKeys(secret, encryptionKey, EncryptionLabelV2, macKey, MacLabelV2(family, bindSource));
     }
 
     /// <summary>
-    /// HKDF-SHA256 (RFC 5869) with an empty salt: PRK = HMAC(salt, secret), then T(1) ... from HMAC(PRK, ...),
-    /// both steps Nettle's. The HMAC state and the PRK are wiped before returning.
+    /// HKDF-SHA256 (RFC 5869) with an empty salt, both steps Nettle's: PRK = HMAC(salt, secret) once,
+    /// then each key from HMAC(PRK, info | ...). The HMAC state and the PRK are wiped before returning.
     /// </summary>
-    private static void DeriveKey(ReadOnlySpan<byte> secret, Span<byte> output, ReadOnlySpan<byte> info)
+    private static void DeriveKeys(ReadOnlySpan<byte> secret, Span<byte> first, ReadOnlySpan<byte> firstInfo, Span<byte> second, ReadOnlySpan<byte> secondInfo)
     {
-        var (update, digest) = Interop.NettleHmacSha256Callbacks();
+        var (update, digest) = Interop.LoadNettle();
         // ulong elements: Nettle's context holds 64-bit counters and wants their alignment.
         Span<ulong> context = stackalloc ulong[Interop.NettleHmacSha256ContextSize / sizeof(ulong)];
         Span<byte> prk = stackalloc byte[HashSize];
         try
         {
             fixed (ulong* mac = context)
-            fixed (byte* secretBytes = secret, prkBytes = prk, infoBytes = info, outputBytes = output)
+            fixed (byte* secretBytes = secret, prkBytes = prk)
             {
                 // An empty salt is HashLen zero bytes (RFC 5869, 2.2), which HMAC's key padding makes the same key.
                 Interop.NettleHmacSha256SetKey(mac, 0, prkBytes);
                 Interop.NettleHkdfExtract(mac, update, digest, HashSize, (nuint)secret.Length, secretBytes, prkBytes);
+                // Keyed once: Nettle's HMAC digest leaves the context keyed for the next message.
                 Interop.NettleHmacSha256SetKey(mac, HashSize, prkBytes);
-                Interop.NettleHkdfExpand(mac, update, digest, HashSize, (nuint)info.Length, infoBytes, (nuint)output.Length, outputBytes);
+                Expand(mac, first, firstInfo);
+                Expand(mac, second, secondInfo);
             }
         }
         finally
         {
             CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.MemoryMarshal.AsBytes(context));
             CryptographicOperations.ZeroMemory(prk);
+        }
+
+        void Expand(ulong* mac, Span<byte> output, ReadOnlySpan<byte> info)
+        {
+            fixed (byte* infoBytes = info, outputBytes = output)
+            {
+                Interop.NettleHkdfExpand(mac, update, digest, HashSize, (nuint)info.Length, infoBytes, (nuint)output.Length, outputBytes);
+            }
         }
     }
 }

@@ -3,7 +3,7 @@ namespace KnockKnock.Daemon.Host;
 /// <summary>
 /// Gives back the memory a burst of knocks left, once the burst is over: at the first status tick
 /// that finds no knock since the tick before, after some knocks since the last release. The daemon
-/// calls it with <see cref="ReleaseMemory"/>, as the worker does for its own (WorkerMain): measured
+/// calls it with <see cref="KnockKnock.Daemon.Worker.HeapRelease.Run"/>, as the worker does for its own: measured
 /// after 10,000 knocks, the daemon's managed heap kept 2.6 MB it no longer used
 /// (docs/PERFORMANCE.md, section 8). A flood of bogus lines allocates nothing and triggers nothing.
 /// Called from one timer only.
@@ -27,12 +27,5 @@ internal sealed class IdleRelease(Func<long> knocks, Action release)
             _pending = false;
             release();
         }
-    }
-
-    /// <summary>A full, compacting collection that decommits the managed heap's free room, then glibc's free pages (malloc_trim): a few ms, while idle.</summary>
-    public static void ReleaseMemory()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        Interop.ReleaseFreeHeapPages();
     }
 }

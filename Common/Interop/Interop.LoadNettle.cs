@@ -11,13 +11,14 @@ internal static partial class Interop
     private static (nint Update, nint Digest)? s_nettleHmacSha256;
 
     /// <summary>
-    /// The addresses of nettle_hmac_sha256_update and nettle_hmac_sha256_digest, which HKDF-Extract
-    /// and HKDF-Expand take as their MAC (this code never calls them itself), after checking that
-    /// libnettle.so.8 loads, from the system's library path as the calls above, and has every
-    /// function they use. An <see cref="InvalidOperationException"/> naming the library and the
-    /// package where it does not (the commands print it as one line).
+    /// Loads libnettle.so.8 (from the system's library path, as the Nettle imports do) and checks
+    /// once that it has every function they call; returns the addresses of
+    /// nettle_hmac_sha256_update and nettle_hmac_sha256_digest, which HKDF-Extract and HKDF-Expand
+    /// take as their MAC (this code never calls them itself). Called before the first Nettle call of
+    /// a key derivation or an AES key: an <see cref="InvalidOperationException"/> naming the library
+    /// and the package where it does not load (the commands print it as one line).
     /// </summary>
-    public static (nint Update, nint Digest) NettleHmacSha256Callbacks()
+    public static (nint HmacSha256Update, nint HmacSha256Digest) LoadNettle()
     {
         if (s_nettleHmacSha256 is { } known)
         {
