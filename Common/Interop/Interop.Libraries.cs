@@ -2,16 +2,17 @@ namespace KnockKnock;
 
 // Every import of these libraries carries [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]:
 // the loader's own search by name (ld.so.cache, the system's directories), never first the
-// executable's directory, where the runtime would otherwise look. libc is the runtime's own.
+// executable's directory, where the runtime would otherwise look; Nettle, which has no imports, is
+// loaded by that same search (Interop.Nettle.cs). libc is the runtime's own.
 internal static partial class Interop
 {
     /// <summary>
     /// GNU Nettle (Debian: libnettle8), the crypto library of both knock protocols: HKDF-SHA256, and
     /// AES-256 where the CPU has AES-NI (docs/PROTOCOL.md, "Keys"). Small, with no configuration,
     /// providers or start-up of its own: loading it costs a knock about 0.3 ms where OpenSSL's load
-    /// and start cost 6 - 9 ms (docs/PERFORMANCE.md, section 3). Loaded like <see cref="LibNftables"/>
-    /// and checked once (<see cref="LoadNettle"/>); its contexts are allocated by the
-    /// caller; its calls themselves cannot fail. Listed in packaging/debian/dlopen.
+    /// and start cost 6 - 9 ms (docs/PERFORMANCE.md, section 3). Loaded with dlopen when a process
+    /// first derives a key, its functions resolved together (<see cref="LoadNettle"/>); its contexts
+    /// are allocated by the caller; its calls themselves cannot fail. Listed in packaging/debian/dlopen.
     /// </summary>
     public const string LibNettle = "libnettle.so.8";
 

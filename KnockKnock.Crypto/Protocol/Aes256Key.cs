@@ -66,16 +66,18 @@ internal sealed class Aes256Key : IDisposable
     /// <summary>Nettle's struct aes256_ctx in native memory.</summary>
     private sealed unsafe class NettleKey : SafeHandle
     {
+        private readonly Interop.NettleFunctions _functions;
+
         public NettleKey(ReadOnlySpan<byte> key)
             : base(0, ownsHandle: true)
         {
             // Before anything is allocated: a missing or too old libnettle becomes one clear error.
-            _ = Interop.LoadNettle();
+            _functions = Interop.LoadNettle();
             var context = NativeMemory.AlignedAlloc(Interop.NettleAes256ContextSize, BlockSize);
             SetHandle((nint)context);
             fixed (byte* bytes = key)
             {
-                Interop.NettleAes256SetEncryptKey(context, bytes);
+                _functions.Aes256SetEncryptKey(context, bytes);
             }
         }
 
@@ -89,7 +91,7 @@ internal sealed class Aes256Key : IDisposable
                 DangerousAddRef(ref added);
                 fixed (byte* input = source, output = destination)
                 {
-                    Interop.NettleAes256Encrypt((void*)handle, (nuint)source.Length, output, input);
+                    _functions.Aes256Encrypt((void*)handle, (nuint)source.Length, output, input);
                 }
             }
             finally

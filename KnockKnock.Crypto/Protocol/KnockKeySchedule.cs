@@ -45,7 +45,7 @@ internal static unsafe class KnockKeySchedule
     /// </summary>
     private static void DeriveKeys(ReadOnlySpan<byte> secret, Span<byte> first, ReadOnlySpan<byte> firstInfo, Span<byte> second, ReadOnlySpan<byte> secondInfo)
     {
-        var (update, digest) = Interop.LoadNettle();
+        var nettle = Interop.LoadNettle();
         // ulong elements: Nettle's context holds 64-bit counters and wants their alignment.
         Span<ulong> context = stackalloc ulong[Interop.NettleHmacSha256ContextSize / sizeof(ulong)];
         Span<byte> prk = stackalloc byte[HashSize];
@@ -55,10 +55,10 @@ internal static unsafe class KnockKeySchedule
             fixed (byte* secretBytes = secret, prkBytes = prk)
             {
                 // An empty salt is HashLen zero bytes (RFC 5869, 2.2), which HMAC's key padding makes the same key.
-                Interop.NettleHmacSha256SetKey(mac, 0, prkBytes);
-                Interop.NettleHkdfExtract(mac, update, digest, HashSize, (nuint)secret.Length, secretBytes, prkBytes);
+                nettle.HmacSha256SetKey(mac, 0, prkBytes);
+                nettle.HkdfExtract(mac, nettle.HmacSha256Update, nettle.HmacSha256Digest, HashSize, (nuint)secret.Length, secretBytes, prkBytes);
                 // Keyed once: Nettle's HMAC digest leaves the context keyed for the next message.
-                Interop.NettleHmacSha256SetKey(mac, HashSize, prkBytes);
+                nettle.HmacSha256SetKey(mac, HashSize, prkBytes);
                 Expand(mac, first, firstInfo);
                 Expand(mac, second, secondInfo);
             }
@@ -73,7 +73,7 @@ internal static unsafe class KnockKeySchedule
         {
             fixed (byte* infoBytes = info, outputBytes = output)
             {
-                Interop.NettleHkdfExpand(mac, update, digest, HashSize, (nuint)info.Length, infoBytes, (nuint)output.Length, outputBytes);
+                nettle.HkdfExpand(mac, nettle.HmacSha256Update, nettle.HmacSha256Digest, HashSize, (nuint)info.Length, infoBytes, (nuint)output.Length, outputBytes);
             }
         }
     }

@@ -52,6 +52,34 @@ public sealed class CryptoLibraryTests
         Assert.That(ClientProfile.Snapshot(profile), Is.EqualTo(before));
     }
 
+    /// <summary>
+    /// libnettle is loaded by its soname, which ld.so looks up in its cache and the system's
+    /// directories: a library planted beside the executable (a directory its user may own, in a
+    /// source install) is never the one loaded.
+    /// </summary>
+    [Test]
+    public void A_libnettle_planted_beside_the_client_is_never_loaded()
+    {
+        var profile = ClientProfile.Create(_dir.Path, "host", 7000, protocol: 2);
+        var beside = _dir.Combine("bin");
+        Directory.CreateDirectory(beside);
+        // The executable itself (an install's bin/ holds a link to it); a JIT build's apphost needs its assemblies too.
+        var built = File.ResolveLinkTarget(Binaries.Client, returnFinalTarget: true)?.FullName ?? Binaries.Client;
+        var builtDirectory = Path.GetDirectoryName(built)!;
+        var files = File.Exists(Path.Combine(builtDirectory, "knockknock.dll")) ? Directory.GetFiles(builtDirectory) : [built];
+        foreach (var file in files)
+        {
+            File.Copy(file, Path.Combine(beside, Path.GetFileName(file)));
+        }
+        var client = Path.Combine(beside, "knockknock");
+        File.Copy(Path.Combine(OlderNettleDirectory(), "libnettle.so.8"), Path.Combine(beside, "libnettle.so.8"));
+
+        var result = Command.Run(client, ["-p", "22", "127.0.0.1", "--profile-dir", profile, "--dry-run"], environment: new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
+
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Ok), result.ToString());
+        Assert.That(result.StdErr, Does.Contain("file=libnettle.so.8").And.Not.Contain(beside + "/libnettle.so.8"));
+    }
+
     [Test]
     public void The_daemon_check_names_a_libnettle_that_lacks_HKDF_as_a_problem()
     {
@@ -65,14 +93,17 @@ public sealed class CryptoLibraryTests
         Assert.That(result.StdOut + result.StdErr, Does.Contain("cannot use libnettle.so.8").And.Not.Contain("Unhandled exception"));
     }
 
-    /// <summary>An environment whose libnettle.so.8 has AES but none of the HMAC and HKDF functions (a stub built here).</summary>
-    private Dictionary<string, string> OlderNettle()
+    /// <summary>An environment whose libnettle.so.8 has AES but none of the HMAC and HKDF functions.</summary>
+    private Dictionary<string, string> OlderNettle() => new() { ["LD_LIBRARY_PATH"] = OlderNettleDirectory() };
+
+    /// <summary>A directory holding a stub libnettle.so.8, built here, with AES but none of the HMAC and HKDF functions.</summary>
+    private string OlderNettleDirectory()
     {
         var source = _dir.Combine("stub.c");
         File.WriteAllText(source, "void nettle_aes256_encrypt(void) {}\n");
         var library = _dir.Combine("lib");
         Directory.CreateDirectory(library);
         Command.Check("clang-14", "-shared", "-fPIC", "-Wl,-soname,libnettle.so.8", "-o", Path.Combine(library, "libnettle.so.8"), source);
-        return new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = library };
+        return library;
     }
 }
