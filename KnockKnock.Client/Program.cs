@@ -15,6 +15,9 @@ namespace KnockKnock.Client;
 /// </summary>
 internal static class Program
 {
+    /// <summary>The command's name in its help and its messages.</summary>
+    public const string Name = "knockknock";
+
     private static int Main(string[] args) => args switch
     {
         [Retransmissions.ChildArgument, var descriptor] => RunRetransmissions(descriptor),
@@ -61,7 +64,7 @@ internal static class Program
         {
             // Parsed under a root of their own: under the knock's root, whose HOST argument comes
             // first, System.CommandLine would show that argument in their usage and help.
-            return CommandRunner.Invoke("knockknock", new RootCommand { ConnectCommand.Create(error), SocksCommand.Create(error), CounterCommand.Create(output) }, args, output, error);
+            return CommandRunner.Invoke(new Command(Name) { ConnectCommand.Create(error), SocksCommand.Create(error), CounterCommand.Create(output) }, args, output, error);
         }
         var port = new Option<ushort>("--port", "-p")
         {
@@ -102,7 +105,7 @@ internal static class Program
             Description = "The server: an address or a name. A name is knocked at the address a connection to it would use (the first in getaddrinfo's order with a route).",
             HelpName = "HOST",
         };
-        var root = new RootCommand("Send one single-packet knock (a forged TCP SYN) that asks HOST to open PORT for this address.")
+        var root = new Command(Name, "Send one single-packet knock (a forged TCP SYN) that asks HOST to open PORT for this address.")
         {
             port, profileDirectory, sourceAddress, ipv4, ipv6, noRetransmit, dryRun, verbose, host,
         };
@@ -128,7 +131,7 @@ internal static class Program
                 !parseResult.GetValue(noRetransmit)),
             output,
             error));
-        return CommandRunner.Invoke("knockknock", root, args, output, error);
+        return CommandRunner.Invoke(root, args, output, error);
     }
 
     private static ushort ParsePort(ArgumentResult result)

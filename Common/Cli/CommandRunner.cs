@@ -1,19 +1,21 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 
 namespace KnockKnock.Cli;
 
 /// <summary>
-/// Runs a System.CommandLine root the KnockKnock way, for every command of both executables: a
-/// parse error is one line on stderr and exit 2 (no help dump); a <see cref="KnockKnockException"/>
-/// is its one line and exit code; an environment failure (a failed system call, a tool that failed,
-/// a missing native library) is one line and exit 1. Help wraps at <see cref="StandardStreams.HelpWidth"/>.
+/// Runs a System.CommandLine root the KnockKnock way, for every command of both executables: the
+/// root, named after its executable, gets the <see cref="StandardOptions"/> last; a parse error is
+/// one line on stderr and exit 2 (no help dump); a <see cref="KnockKnockException"/> is its one line
+/// and exit code; an environment failure (a failed system call, a tool that failed, a missing
+/// native library) is one line and exit 1.
 /// </summary>
 internal static class CommandRunner
 {
-    public static int Invoke(string commandName, RootCommand root, string[] args, TextWriter output, TextWriter error)
+    public static int Invoke(Command root, string[] args, TextWriter output, TextWriter error)
     {
-        ((HelpAction)root.Options.OfType<HelpOption>().Single().Action!).MaxWidth = StandardStreams.HelpWidth;
+        var commandName = root.Name;
+        root.Options.Add(StandardOptions.Help());
+        root.Options.Add(StandardOptions.Version());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -28,7 +28,7 @@ internal static class DaemonCommand
         var firewall = DaemonOptions.Firewall();
         var user = new Option<string?>("--user") { Description = "User to drop to after start-up (default knockknock, which must exist)" };
         var pidFile = DaemonOptions.PidFile();
-        var root = new RootCommand("KnockKnock daemon: reads knock SYNs from the kernel log and opens ports through a root worker.")
+        var root = new Command(CommandName, "KnockKnock daemon: reads knock SYNs from the kernel log and opens ports through a root worker.")
         {
             foreground, configDir, stateDir, logSource, firewall, user, pidFile,
         };
@@ -78,6 +78,6 @@ internal static class DaemonCommand
                 return e is KnockKnockException k ? k.ExitCode : ExitCodes.Failure;
             }
         });
-        return CommandRunner.Invoke(CommandName, root, args, output, error);
+        return CommandRunner.Invoke(root, args, output, error);
     }
 }

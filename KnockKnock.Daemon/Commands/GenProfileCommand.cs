@@ -34,7 +34,7 @@ internal static class GenProfileCommand
                 result.AddError($"--protocol: use 1 or {Profile.NewestProtocol}");
             }
         });
-        var root = new RootCommand("Create a KnockKnock profile (keys, knock port, counter) on the server.") { name, knockPort, configDir, allow, bindSource, protocol };
+        var root = new Command(CommandName, "Create a KnockKnock profile (keys, knock port, counter) on the server.") { name, knockPort, configDir, allow, bindSource, protocol };
         root.SetAction(parse => Create(
             parse.GetValue(name)!,
             parse.GetValue(knockPort)!,
@@ -43,7 +43,7 @@ internal static class GenProfileCommand
             parse.GetValue(bindSource),
             parse.GetValue(protocol),
             output));
-        return CommandRunner.Invoke(CommandName, root, args, output, error);
+        return CommandRunner.Invoke(root, args, output, error);
     }
 
     private static int Create(string name, string knockPortText, string configDirectory, string allowText, bool bindSource, int protocol, TextWriter output)
