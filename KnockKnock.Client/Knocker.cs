@@ -26,15 +26,17 @@ internal static class Knocker
             // the local address.
             var macSource = request.SourceAddress ?? route.Source;
             var (counter, fieldsLine, sourcePort, packet) = Seal(profile, request.Port, route, destination, macSource, template);
-            var detailLine = $"SRC={route.Source} DST={destination} SPT={sourcePort} COUNTER={counter}";
-            var target = $"{(request.Host.Contains(':', StringComparison.Ordinal) ? $"[{request.Host}]" : request.Host)}:{profile.KnockPort}";
+            // Text is made only once the packet is out: a process's first formatted string starts
+            // the runtime's array pool (about 0.3 ms, docs/PERFORMANCE.md section 3).
+            string DetailLine() => $"SRC={route.Source} DST={destination} SPT={sourcePort} COUNTER={counter}";
+            string Target() => $"{(request.Host.Contains(':', StringComparison.Ordinal) ? $"[{request.Host}]" : request.Host)}:{profile.KnockPort}";
             if (sender is null)
             {
-                output.WriteLine($"Dry run: knock for {target} for port {request.Port} built, not sent (counter {counter} is used up)");
-                output.WriteLine(fieldsLine);
+                output.WriteLine($"Dry run: knock for {Target()} for port {request.Port} built, not sent (counter {counter} is used up)");
+                output.WriteLine(fieldsLine());
                 if (request.Verbose)
                 {
-                    output.WriteLine(detailLine);
+                    output.WriteLine(DetailLine());
                 }
                 return ExitCodes.Ok;
             }
@@ -46,13 +48,13 @@ internal static class Knocker
             }
             catch (ErrnoException e)
             {
-                throw KnockKnockException.Failure($"knock to {target} ({destination}) not sent: {e.Message}");
+                throw KnockKnockException.Failure($"knock to {Target()} ({destination}) not sent: {e.Message}");
             }
-            output.WriteLine($"Knock sent to {target} for port {request.Port}");
+            output.WriteLine($"Knock sent to {Target()} for port {request.Port}");
             if (request.Verbose)
             {
-                output.WriteLine(fieldsLine);
-                output.WriteLine(detailLine);
+                output.WriteLine(fieldsLine());
+                output.WriteLine(DetailLine());
             }
             if (template is not null && request.Retransmit && TcpSyn.TryRead(packet.Span, out var knock))
             {
@@ -81,8 +83,11 @@ internal static class Knocker
             ExitCodes.NoPrivilege,
             "sending a raw SYN needs CAP_NET_RAW: run with sudo, or once: sudo setcap cap_net_raw+ep $(command -v knockknock)");
 
-    /// <summary>Reserves a counter and seals a knock for <paramref name="port"/>: v1 without a kernel SYN <paramref name="template"/>, v2 with one.</summary>
-    internal static (ulong Counter, string Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) Seal(Profile profile, ushort port, Route route, HostAddress destination, HostAddress macSource, TcpSyn? template)
+    /// <summary>
+    /// Reserves a counter and seals a knock for <paramref name="port"/>: v1 without a kernel SYN
+    /// <paramref name="template"/>, v2 with one. Fields formats the header fields the knock carries.
+    /// </summary>
+    internal static (ulong Counter, Func<string> Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) Seal(Profile profile, ushort port, Route route, HostAddress destination, HostAddress macSource, TcpSyn? template)
         => template is null
             ? SealV1(profile, port, route.Source, destination, macSource)
             : SealV2(profile, port, route, destination, macSource, template);
@@ -105,7 +110,7 @@ internal static class Knocker
         }
     }
 
-    private static (ulong Counter, string Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) SealV1(Profile profile, ushort port, HostAddress source, HostAddress destination, HostAddress macSource)
+    private static (ulong Counter, Func<string> Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) SealV1(Profile profile, ushort port, HostAddress source, HostAddress destination, HostAddress macSource)
     {
         ulong counter;
         KnockFields fields;
@@ -117,10 +122,10 @@ internal static class Knocker
         var packet = new byte[SynPacket.Length];
         var sourcePort = SynPacket.RandomSourcePort();
         SynPacket.Write(packet, source, destination, sourcePort, profile.KnockPort, fields);
-        return (counter, fields.ToString(), sourcePort, packet);
+        return (counter, fields.ToString, sourcePort, packet);
     }
 
-    private static (ulong Counter, string Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) SealV2(Profile profile, ushort port, Route route, HostAddress destination, HostAddress macSource, TcpSyn template)
+    private static (ulong Counter, Func<string> Fields, ushort SourcePort, ReadOnlyMemory<byte> Packet) SealV2(Profile profile, ushort port, Route route, HostAddress destination, HostAddress macSource, TcpSyn template)
     {
         var family = destination.IsIPv4 ? KnockFamily.IPv4 : KnockFamily.IPv6;
         ulong counter;
@@ -132,7 +137,7 @@ internal static class Knocker
         }
         var sourcePort = EphemeralPorts.RandomConnectPort();
         var knock = template.ToKnock(route.Source, destination, sourcePort, profile.KnockPort, route.HopLimit, fields);
-        return (counter, fields.ToString(family), sourcePort, knock.Bytes.ToArray());
+        return (counter, () => fields.ToString(family), sourcePort, knock.Bytes.ToArray());
     }
 
     /// <summary>

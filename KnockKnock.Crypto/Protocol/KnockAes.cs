@@ -9,7 +9,8 @@ namespace KnockKnock.Crypto.Protocol;
 /// c | kp | ciphertext | last4 of a whole counter window in one ECB call (optionally XORed with a
 /// chaining block, for version 2's bound IPv6 CBC-MAC), and the constant-time search of that window
 /// for a received tag. AES-256 by <see cref="Aes256Key"/> (GNU Nettle's AES-NI code, or the BCL's without AES-NI);
-/// the buffers are allocated once, so opening allocates nothing. Not thread-safe: one instance per cipher.
+/// the buffers grow once, to a whole window, at the first window's MACs (a client seals one block
+/// and never needs them), so opening allocates nothing after that. Not thread-safe: one instance per cipher.
 /// </summary>
 internal sealed class KnockAes : IDisposable
 {
@@ -17,8 +18,8 @@ internal sealed class KnockAes : IDisposable
 
     private readonly Aes256Key _encryption;
     private readonly Aes256Key _mac;
-    private readonly byte[] _blocks = new byte[KnockCipher.MaxWindow * BlockSize];
-    private readonly byte[] _outputs = new byte[KnockCipher.MaxWindow * BlockSize];
+    private byte[] _blocks = new byte[BlockSize];
+    private byte[] _outputs = new byte[BlockSize];
     private bool _disposed;
 
     /// <summary>Keys the two AES instances from 64 bytes: K_enc, then K_mac; the caller zeroes its copy.</summary>
@@ -75,6 +76,13 @@ internal sealed class KnockAes : IDisposable
     public ReadOnlySpan<byte> Macs(ulong firstCounter, int count, ushort knockPort, ushort ciphertext, uint last4, scoped ReadOnlySpan<byte> chain)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (count * BlockSize > _blocks.Length)
+        {
+            CryptographicOperations.ZeroMemory(_blocks);
+            CryptographicOperations.ZeroMemory(_outputs);
+            _blocks = new byte[KnockCipher.MaxWindow * BlockSize];
+            _outputs = new byte[KnockCipher.MaxWindow * BlockSize];
+        }
         var blocks = _blocks.AsSpan(0, count * BlockSize);
         for (var i = 0; i < count; i++)
         {
