@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace KnockKnock.Cli;
 
@@ -20,6 +21,13 @@ internal static class CommandRunner
         if (parse.Errors.Count > 0)
         {
             error.WriteLine($"{commandName}: {parse.Errors[0].Message} (see {commandName} --help)");
+            return ExitCodes.Usage;
+        }
+        // A first argument in brackets parses as a directive, which a root without directives
+        // (RootCommand's) would otherwise drop in silence: `knockknock [x] -p 22 host` must not knock.
+        if (parse.Tokens.FirstOrDefault(token => token.Type == TokenType.Directive) is { } directive)
+        {
+            error.WriteLine($"{commandName}: Unrecognized command or argument '{directive.Value}'. (see {commandName} --help)");
             return ExitCodes.Usage;
         }
         try

@@ -18,8 +18,10 @@ internal sealed class KnockAes : IDisposable
 
     private readonly Aes256Key _encryption;
     private readonly Aes256Key _mac;
-    private byte[] _blocks = new byte[BlockSize];
-    private byte[] _outputs = new byte[BlockSize];
+    // Pinned, so that the wipes reach the only copy: a moving GC would leave the window's MAC
+    // outputs (future counters' tags) behind in memory nothing wipes.
+    private byte[] _blocks = GC.AllocateArray<byte>(BlockSize, pinned: true);
+    private byte[] _outputs = GC.AllocateArray<byte>(BlockSize, pinned: true);
     private bool _disposed;
 
     /// <summary>Keys the two AES instances from 64 bytes: K_enc, then K_mac; the caller zeroes its copy.</summary>
@@ -80,8 +82,8 @@ internal sealed class KnockAes : IDisposable
         {
             CryptographicOperations.ZeroMemory(_blocks);
             CryptographicOperations.ZeroMemory(_outputs);
-            _blocks = new byte[KnockCipher.MaxWindow * BlockSize];
-            _outputs = new byte[KnockCipher.MaxWindow * BlockSize];
+            _blocks = GC.AllocateArray<byte>(KnockCipher.MaxWindow * BlockSize, pinned: true);
+            _outputs = GC.AllocateArray<byte>(KnockCipher.MaxWindow * BlockSize, pinned: true);
         }
         var blocks = _blocks.AsSpan(0, count * BlockSize);
         for (var i = 0; i < count; i++)

@@ -33,6 +33,7 @@ public sealed partial class CommandLineTests
     [TestCase("-p 22 --source-ip 224.0.0.1 192.0.2.1", TestName = "Multicast source")]
     [TestCase("-p 22 -4 -6 192.0.2.1", TestName = "Both families")]
     [TestCase("-p 22 --source-ip not-an-address 192.0.2.1", TestName = "Bad source")]
+    [TestCase("[suggest] -p 22 192.0.2.1", TestName = "A directive")]
     public void Usage_errors_print_one_line_and_exit_2_without_help(string commandLine)
     {
         var (exitCode, output, error) = Run(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));

@@ -55,29 +55,50 @@ public sealed class CryptoLibraryTests
     /// <summary>
     /// libnettle is loaded by its soname, which ld.so looks up in its cache and the system's
     /// directories: a library planted beside the executable (a directory its user may own, in a
-    /// source install) is never the one loaded.
+    /// source install) is never the one loaded, by the client or by the daemon (which loads it as root).
     /// </summary>
     [Test]
     public void A_libnettle_planted_beside_the_client_is_never_loaded()
     {
         var profile = ClientProfile.Create(_dir.Path, "host", 7000, protocol: 2);
-        var beside = _dir.Combine("bin");
-        Directory.CreateDirectory(beside);
-        // The executable itself (an install's bin/ holds a link to it); a JIT build's apphost needs its assemblies too.
-        var built = File.ResolveLinkTarget(Binaries.Client, returnFinalTarget: true)?.FullName ?? Binaries.Client;
-        var builtDirectory = Path.GetDirectoryName(built)!;
-        var files = File.Exists(Path.Combine(builtDirectory, "knockknock.dll")) ? Directory.GetFiles(builtDirectory) : [built];
-        foreach (var file in files)
-        {
-            File.Copy(file, Path.Combine(beside, Path.GetFileName(file)));
-        }
-        var client = Path.Combine(beside, "knockknock");
-        File.Copy(Path.Combine(OlderNettleDirectory(), "libnettle.so.8"), Path.Combine(beside, "libnettle.so.8"));
+        var beside = CopyBesidePlantedNettle(Binaries.Client);
 
-        var result = Command.Run(client, ["-p", "22", "127.0.0.1", "--profile-dir", profile, "--dry-run"], environment: new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
+        var result = Command.Run(Path.Combine(beside, "knockknock"), ["-p", "22", "127.0.0.1", "--profile-dir", profile, "--dry-run"], environment: new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
 
         Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Ok), result.ToString());
         Assert.That(result.StdErr, Does.Contain("file=libnettle.so.8").And.Not.Contain(beside + "/libnettle.so.8"));
+    }
+
+    [Test]
+    public void A_libnettle_planted_beside_the_daemon_is_never_loaded()
+    {
+        var config = _dir.Combine("config");
+        Profile.Create(Path.Combine(config, "profiles", "host"), 7000, PortSet.Parse("22"), bindSource: false, protocol: 2);
+        File.WriteAllText(Path.Combine(config, "config"), "[main]\nuser = nobody\n");
+        var beside = CopyBesidePlantedNettle(Binaries.Daemon);
+
+        var result = Command.Run(Path.Combine(beside, "knockknock-daemon"), ["check", "--config-dir", config, "--log-source", "kmsg"], environment: new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
+
+        Assert.That(result.StdOut + result.StdErr, Does.Not.Contain("cannot use libnettle.so.8"));
+        Assert.That(result.StdErr, Does.Contain("file=libnettle.so.8").And.Not.Contain(beside + "/libnettle.so.8"));
+    }
+
+    /// <summary>
+    /// A copy of the directory <paramref name="executable"/> was built into (an install's bin/ holds
+    /// links to it; a JIT build's apphost needs its assemblies), with the stub libnettle.so.8 of
+    /// <see cref="OlderNettleDirectory"/> beside it; returns the copy's path.
+    /// </summary>
+    private string CopyBesidePlantedNettle(string executable)
+    {
+        var beside = _dir.Combine("bin");
+        Directory.CreateDirectory(beside);
+        var built = File.ResolveLinkTarget(executable, returnFinalTarget: true)?.FullName ?? executable;
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(built)!))
+        {
+            File.Copy(file, Path.Combine(beside, Path.GetFileName(file)));
+        }
+        File.Copy(Path.Combine(OlderNettleDirectory(), "libnettle.so.8"), Path.Combine(beside, "libnettle.so.8"));
+        return beside;
     }
 
     [Test]
