@@ -31,13 +31,17 @@
 # Cleans up (processes by PID, namespaces, files) on exit, failure and Ctrl-C. It sets
 # net.netfilter.nf_log_all_netns=1 (the daemons read LOG lines from their namespaces) and leaves it.
 # Usage: scripts/bench-e2e.sh [--prefix DIR] [--knocks N] [--protocol 1|2] [--arms LIST]
-#                             [--server-cpu N] [--client-cpu N] [--keep]
+#                             [--server-cpu N] [--client-cpu N] [--rps] [--keep]
 #   --prefix DIR     an install.sh prefix (NativeAOT knockknock, knockknock-daemon,
 #                    knockknock-genprofile, knockknock-minimal-firewall); default: install.sh into a temp prefix
 #   --knocks N       measured knocks per arm (default 30), after 2 warm-up rounds
 #   --protocol P     the KnockKnock profiles' protocol (default 2, as genprofile makes them)
 #   --arms LIST      comma-separated, of fwknop,nft,iptables (default all three)
 #   --server-cpu N   CPU of the server side (default 1); --client-cpu N: of the client side (default 0)
+#   --rps            steer each server namespace's packet receive to --server-cpu (receive packet
+#                    steering), as a real server's NIC interrupt would be: without it veth delivers
+#                    in the sender's context, on the client's busy CPU, where the LOG line's printk
+#                    wakes the daemons only at that CPU's next timer tick (docs/PERFORMANCE.md, section 8)
 #   --keep           keep the temp directory (daemon logs, captures, raw samples) and print its path
 # Needs root, apt-get (fwknop-server and fwknop-client are installed when missing), ip, iptables
 # (nf_tables), nft, tcpdump, taskset, python3.
@@ -50,6 +54,7 @@ arms=fwknop,nft,iptables
 server_cpu=1
 client_cpu=0
 keep=0
+rps=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --prefix) prefix=$2; shift 2 ;;
@@ -58,8 +63,9 @@ while [ $# -gt 0 ]; do
         --arms) arms=$2; shift 2 ;;
         --server-cpu) server_cpu=$2; shift 2 ;;
         --client-cpu) client_cpu=$2; shift 2 ;;
+        --rps) rps=1; shift ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench-e2e.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -140,6 +146,9 @@ for arm in "${arm_list[@]}"; do
     ip -n "$ns" link set lo up
     ip -n "$ns" link set cli up
     ip -n "$client_ns" link set "srv$index" up
+    if [ "$rps" = 1 ]; then
+        ip netns exec "$ns" sh -c "printf '%x\n' $((1 << server_cpu)) > /sys/class/net/cli/queues/rx-0/rps_cpus"
+    fi
     # Static neighbours both ways: no ARP inside a measured knock.
     ip -n "$client_ns" neigh replace "$server" lladdr "$(ip -n "$ns" -br link show cli | awk '{print $3}')" dev "srv$index" nud permanent
     ip -n "$ns" neigh replace "$client" lladdr "$(ip -n "$client_ns" -br link show "srv$index" | awk '{print $3}')" dev cli nud permanent
@@ -189,7 +198,8 @@ while True:
 done
 
 echo "== $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); server side on CPU $server_cpu, client side on CPU $client_cpu;" \
-    "$knocks knocks per arm after 2 warm-up rounds; KnockKnock profiles: protocol $protocol"
+    "$knocks knocks per arm after 2 warm-up rounds; KnockKnock profiles: protocol $protocol;" \
+    "$([ "$rps" = 1 ] && echo "the servers' packet receive on CPU $server_cpu (--rps)" || echo "the servers' packet receive on the sender's CPU (no --rps)")"
 ip netns exec "$client_ns" taskset -c "$client_cpu" python3 - "$tmp" "$knocks" "$server_cpu" "${specs[@]}" <<'EOF'
 import ctypes, errno, os, re, select, signal, socket, statistics, subprocess, sys, time
 

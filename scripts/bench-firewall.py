@@ -15,6 +15,13 @@ by side comparison), with the daemon and its worker pinned to one CPU (taskset):
               one of its 10 s firewall checks since (the last acceptance + the delay + 12 s); with
               --memory, where each process's RSS goes (mappings from /proc/PID/smaps) and its threads.
 
+Where the server's packet receive runs matters (docs/PERFORMANCE.md section 8): veth delivers a
+packet in the sender's context, so the server namespace's netfilter, and the LOG line's printk, run
+on the client's CPU, which is busy; printk then wakes the daemon only at that CPU's next timer tick
+(a lazy irq_work), up to 4 ms later. On a real server the NIC's interrupt lands on an idle server
+CPU, whose tick is stopped, and the wake-up is immediate. --rps steers the server namespace's receive
+to --cpu (receive packet steering), which is that case.
+
 Knocks are made once by the real client (whatever protocol it speaks) towards a capture namespace
 with the server's address, recorded, and replayed as raw packets, the source address rewritten
 (profiles without bind_source). Every daemon run gets a fresh state directory and a disjoint slice
@@ -26,7 +33,7 @@ sustained run per arm needs rate x seconds knocks made, not that many per arm.
 Usage (root; everything happens in network namespaces it creates and deletes):
   scripts/bench-firewall.py --prefix DIR [--old-prefix DIR] [--firewall nft,iptables]
       [--rounds 5] [--knocks 40] [--rate 500] [--seconds 20] [--old-seconds 2] [--cpu 1]
-      [--knock-cache FILE] [--same-knocks] [--memory]
+      [--knock-cache FILE] [--same-knocks] [--memory] [--rps]
 Memory (docs/PERFORMANCE.md section 8): --rounds 0 --rate 500 --seconds 20 --old-seconds 20 --same-knocks --memory
 DIR is an install.sh prefix (bin/knockknock, bin/knockknock-daemon, bin/knockknock-minimal-firewall).
 """
@@ -185,7 +192,7 @@ def helper_listen(port):
 class Namespaces:
     """A server and a client namespace joined by a veth pair: 198.18.0.0/16, no route out."""
 
-    def __init__(self, tag):
+    def __init__(self, tag, rps_cpu=None):
         self.server, self.client = f"kkfb{os.getpid()}{tag}s", f"kkfb{os.getpid()}{tag}c"
         for ns in (self.server, self.client):
             run("ip", "netns", "add", ns)
@@ -198,6 +205,9 @@ class Namespaces:
             run("ip", "netns", "exec", self.client, "ip", "addr", "add", address + "/16", "dev", b)
         run("ip", "netns", "exec", self.server, "ip", "link", "set", a, "up")
         run("ip", "netns", "exec", self.client, "ip", "link", "set", b, "up")
+        if rps_cpu is not None:
+            # --rps: the server's receive path (netfilter, its LOG line) runs on the server's CPU.
+            run("ip", "netns", "exec", self.server, "sh", "-c", f"echo {1 << rps_cpu:x} > /sys/class/net/{a}/queues/rx-0/rps_cpus")
 
     def close(self):
         for ns in (self.server, self.client):
@@ -299,7 +309,7 @@ class Arm:
         b = self.bench
         with open(b.counter_file, "w") as f:
             f.write(f"{first_counter}\n")
-        self.ns = Namespaces(tag)
+        self.ns = Namespaces(tag, b.args.cpu if b.args.rps else None)
         self.state = tempfile.mkdtemp(dir=b.tmp)
         os.chmod(self.state, 0o755)
         result = run("ip", "netns", "exec", self.ns.server, f"{self.prefix}/bin/knockknock-minimal-firewall", "--firewall", self.backend,
@@ -384,6 +394,9 @@ def main():
     parser.add_argument("--old-seconds", type=int, default=2, help="sustained run of the --old-prefix build")
     parser.add_argument("--step", type=float, default=0.0002, help="seconds between connection attempts")
     parser.add_argument("--cpu", type=int, default=1, help="the CPU daemon and worker are pinned to")
+    parser.add_argument("--rps", action="store_true",
+                        help="steer the server namespace's packet receive to --cpu (RPS), as a real server's NIC interrupt would be; "
+                             "without it the client's CPU runs it, where veth delivers")
     parser.add_argument("--same-knocks", action="store_true", help="every sustained run replays the same knocks (fresh state each)")
     parser.add_argument("--memory", action="store_true", help="also print where each process's RSS goes (mappings, threads)")
     parser.add_argument("--knock-cache", help="keep the made knocks in this file and use it again (same profile: keeps the profile too)")
@@ -414,7 +427,8 @@ def main():
                 run("cp", knocks, args.knock_cache)
                 run("rm", "-rf", args.knock_cache + ".profile")
                 run("cp", "-a", os.path.join(bench.config, "profiles", "bench"), args.knock_cache + ".profile")
-        print(f"load {os.getloadavg()[0]:.1f}; daemon and worker on CPU {args.cpu}, client on CPU {bench.client_cpu}", flush=True)
+        receive = f"the server's packet receive on CPU {args.cpu} (--rps)" if args.rps else "the server's packet receive on the sender's CPU (no --rps)"
+        print(f"load {os.getloadavg()[0]:.1f}; daemon and worker on CPU {args.cpu}, client on CPU {bench.client_cpu}; {receive}", flush=True)
 
         # Latency, arms interleaved round by round.
         for round_ in range(args.rounds):
