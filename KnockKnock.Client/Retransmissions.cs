@@ -45,9 +45,8 @@ internal static class Retransmissions
             int pid;
             // Root's copy leaves uid 0 for nobody (a uid 0 without capabilities would still own root's files).
             using (theirs)
-            using (var copy = UnprivilegedCopy.Start(ChildArgument, theirs, [], redirectStandardStreams: true, leaveRoot: true))
             {
-                pid = copy.Id;
+                pid = UnprivilegedCopy.Start(ChildArgument, theirs, [], nullStandardStreams: true, leaveRoot: true);
             }
             // Once it has started (a nice parent would slow its fork and exec, which the client
             // waits for): still ahead of it are the runtime's start and the first retransmission.

@@ -60,12 +60,12 @@ internal sealed class RawSockets : IDisposable
         using (ipv6)
         {
             var (ours, theirs) = Interop.SocketPairSeqPacket();
-            System.Diagnostics.Process copy;
+            int copy;
             using (ours)
             {
                 using (theirs)
                 {
-                    copy = UnprivilegedCopy.Start(ChildArgument, theirs, Environment.GetCommandLineArgs()[1..], redirectStandardStreams: false, leaveRoot: false);
+                    copy = UnprivilegedCopy.Start(ChildArgument, theirs, Environment.GetCommandLineArgs()[1..], nullStandardStreams: false, leaveRoot: false);
                 }
                 Interop.SendWithDescriptor(ours, [IPv4Message, ipv6 is null ? (byte)0 : (byte)1], ipv4.Socket);
                 if (ipv6 is not null)
@@ -75,10 +75,7 @@ internal sealed class RawSockets : IDisposable
             }
             ipv4.Dispose();
             ipv6?.Dispose();
-            using (copy)
-            {
-                return WaitFor(copy);
-            }
+            return WaitFor(copy);
         }
     }
 
@@ -139,20 +136,29 @@ internal sealed class RawSockets : IDisposable
 
     // Ends the copy on SIGHUP or SIGTERM (ssh ends its ProxyCommand with SIGHUP); SIGINT from a
     // terminal reaches the copy anyway (same process group), so this process only waits for it.
-    private static int WaitFor(System.Diagnostics.Process copy)
+    private static int WaitFor(int copy)
     {
+        // Signalled through a pidfd, which names the copy for good: the pid cannot be reused before
+        // WaitForExit reaps it, and a handler that runs after that reaches nothing.
+        using var pidfd = Interop.TryPidfdOpen(copy, out var opened, out var errno) ? opened : throw Interop.Error("pidfd_open", null, errno);
         var registrations = new[] { PosixSignal.SIGHUP, PosixSignal.SIGTERM, PosixSignal.SIGINT }.Select(signal => PosixSignalRegistration.Create(signal, context =>
         {
             context.Cancel = true;
             if (context.Signal != PosixSignal.SIGINT)
             {
-                copy.Kill();
+                try
+                {
+                    Interop.PidfdSendSignal(pidfd, LibC.SIGKILL, "the unprivileged copy");
+                }
+                catch (ErrnoException)
+                {
+                    // It has ended already.
+                }
             }
         })).ToList();
         try
         {
-            copy.WaitForExit();
-            return copy.ExitCode;
+            return Interop.WaitForExit(copy);
         }
         finally
         {

@@ -1,0 +1,124 @@
+using System.Runtime.InteropServices;
+using Tmds.Linux;
+
+namespace KnockKnock;
+
+internal static unsafe partial class Interop
+{
+    // <spawn.h> (glibc): flags of posix_spawnattr_setflags.
+    private const short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private const short POSIX_SPAWN_SETSIGMASK = 0x08;
+
+    // sizeof(posix_spawnattr_t) is 336 and sizeof(posix_spawn_file_actions_t) 80 in glibc (x86-64,
+    // arm64); the objects are glibc's to fill, in room of our own.
+    private const int SpawnAttributesRoom = 512;
+    private const int SpawnFileActionsRoom = 256;
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int PosixSpawnNative(out int pid, string path, void* fileActions, void* attributes, byte** argv, byte** envp);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_init")]
+    private static partial int PosixSpawnAttrInit(void* attributes);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setflags")]
+    private static partial int PosixSpawnAttrSetFlags(void* attributes, short flags);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigdefault")]
+    private static partial int PosixSpawnAttrSetSigDefault(void* attributes, sigset_t* signals);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask")]
+    private static partial int PosixSpawnAttrSetSigMask(void* attributes, sigset_t* signals);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_destroy")]
+    private static partial int PosixSpawnAttrDestroy(void* attributes);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_init")]
+    private static partial int PosixSpawnFileActionsInit(void* fileActions);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addopen", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int PosixSpawnFileActionsAddOpen(void* fileActions, int fd, string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_adddup2")]
+    private static partial int PosixSpawnFileActionsAddDup2(void* fileActions, int fd, int newFd);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_destroy")]
+    private static partial int PosixSpawnFileActionsDestroy(void* fileActions);
+
+    /// <summary>
+    /// posix_spawn(3) of <paramref name="path"/> with <paramref name="arguments"/> (argv[0] first) and
+    /// this process's environment, from the calling thread (whose credentials the child gets): every
+    /// signal's disposition back to the default and an empty signal mask in the child; with
+    /// <paramref name="nullStandardStreams"/> its descriptors 0, 1 and 2 on /dev/null, otherwise
+    /// this process's. Descriptors without close-on-exec are inherited. Returns the child's pid; an
+    /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
+    /// </summary>
+    public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams)
+    {
+        var environment = Environment.GetEnvironmentVariables();
+        var strings = new List<string>(arguments);
+        foreach (System.Collections.DictionaryEntry variable in environment)
+        {
+            strings.Add($"{variable.Key}={variable.Value}");
+        }
+        // argv, then envp, each NULL-terminated, in one native block freed below.
+        var vector = (byte**)NativeMemory.AllocZeroed((nuint)(strings.Count + 2), (nuint)sizeof(byte*));
+        var attributes = NativeMemory.AlignedAlloc(SpawnAttributesRoom, 16);
+        var fileActions = NativeMemory.AlignedAlloc(SpawnFileActionsRoom, 16);
+        var attributesReady = false;
+        var fileActionsReady = false;
+        try
+        {
+            for (var i = 0; i < strings.Count; i++)
+            {
+                vector[i < arguments.Count ? i : i + 1] = (byte*)Marshal.StringToCoTaskMemUTF8(strings[i]);
+            }
+            SpawnCheck(PosixSpawnAttrInit(attributes), "posix_spawnattr_init", path);
+            attributesReady = true;
+            // Every signal (sigfillset's bits; glibc skips the ones no process may change), then none.
+            sigset_t signals;
+            var bits = new Span<byte>(&signals, sizeof(sigset_t));
+            bits.Fill(0xff);
+            SpawnCheck(PosixSpawnAttrSetSigDefault(attributes, &signals), "posix_spawnattr_setsigdefault", path);
+            bits.Clear();
+            SpawnCheck(PosixSpawnAttrSetSigMask(attributes, &signals), "posix_spawnattr_setsigmask", path);
+            SpawnCheck(PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags", path);
+            SpawnCheck(PosixSpawnFileActionsInit(fileActions), "posix_spawn_file_actions_init", path);
+            fileActionsReady = true;
+            if (nullStandardStreams)
+            {
+                SpawnCheck(PosixSpawnFileActionsAddOpen(fileActions, 0, "/dev/null", LibC.O_RDWR, 0), "posix_spawn_file_actions_addopen", path);
+                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, 0, 1), "posix_spawn_file_actions_adddup2", path);
+                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, 0, 2), "posix_spawn_file_actions_adddup2", path);
+            }
+            SpawnCheck(PosixSpawnNative(out var pid, path, fileActions, attributes, vector, vector + arguments.Count + 1), "posix_spawn", path);
+            return pid;
+        }
+        finally
+        {
+            if (fileActionsReady)
+            {
+                _ = PosixSpawnFileActionsDestroy(fileActions);
+            }
+            if (attributesReady)
+            {
+                _ = PosixSpawnAttrDestroy(attributes);
+            }
+            for (var i = 0; i < strings.Count + 2; i++)
+            {
+                Marshal.FreeCoTaskMem((nint)vector[i]);
+            }
+            NativeMemory.Free(vector);
+            NativeMemory.AlignedFree(attributes);
+            NativeMemory.AlignedFree(fileActions);
+        }
+    }
+
+    // The posix_spawn family returns the error number itself and leaves errno alone.
+    private static void SpawnCheck(int result, string call, string path)
+    {
+        if (result != 0)
+        {
+            throw Error(call, path, result);
+        }
+    }
+}
