@@ -66,7 +66,7 @@ internal static class Knocker
                         output.WriteLine($"Retransmissions: process {pid} sends them as a dropped connect() would (--no-retransmit: none)");
                     }
                 }
-                catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or ErrnoException)
+                catch (Exception e) when (e is IOException or ErrnoException)
                 {
                     // The knock is out; only its decoys are missing.
                     error.WriteLine($"knockknock: warning: the knock was sent, but its decoy retransmissions were not: {e.Message}");

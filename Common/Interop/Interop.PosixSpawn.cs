@@ -5,8 +5,7 @@ namespace KnockKnock;
 
 internal static unsafe partial class Interop
 {
-    // <spawn.h> (glibc): flags of posix_spawnattr_setflags.
-    private const short POSIX_SPAWN_SETSIGDEF = 0x04;
+    // <spawn.h> (glibc): a flag of posix_spawnattr_setflags.
     private const short POSIX_SPAWN_SETSIGMASK = 0x08;
 
     // sizeof(posix_spawnattr_t) is 336 and sizeof(posix_spawn_file_actions_t) 80 in glibc (x86-64,
@@ -22,9 +21,6 @@ internal static unsafe partial class Interop
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_setflags")]
     private static partial int PosixSpawnAttrSetFlags(void* attributes, short flags);
-
-    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigdefault")]
-    private static partial int PosixSpawnAttrSetSigDefault(void* attributes, sigset_t* signals);
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask")]
     private static partial int PosixSpawnAttrSetSigMask(void* attributes, sigset_t* signals);
@@ -46,8 +42,10 @@ internal static unsafe partial class Interop
 
     /// <summary>
     /// posix_spawn(3) of <paramref name="path"/> with <paramref name="arguments"/> (argv[0] first) and
-    /// this process's environment, from the calling thread (whose credentials the child gets): every
-    /// signal's disposition back to the default and an empty signal mask in the child; with
+    /// this process's environment, from the calling thread (whose credentials the child gets), with
+    /// an empty signal mask; handled signals are back to the default in the child and ignored ones
+    /// stay ignored (glibc's child does that, as .NET's Process.Start did: a copy started by a
+    /// shell that ignores SIGINT keeps ignoring it); with
     /// <paramref name="nullStandardStreams"/> its descriptors 0, 1 and 2 on /dev/null, otherwise
     /// this process's. Descriptors without close-on-exec are inherited. Returns the child's pid; an
     /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
@@ -61,27 +59,26 @@ internal static unsafe partial class Interop
             strings.Add($"{variable.Key}={variable.Value}");
         }
         // argv, then envp, each NULL-terminated, in one native block freed below.
-        var vector = (byte**)NativeMemory.AllocZeroed((nuint)(strings.Count + 2), (nuint)sizeof(byte*));
-        var attributes = NativeMemory.AlignedAlloc(SpawnAttributesRoom, 16);
-        var fileActions = NativeMemory.AlignedAlloc(SpawnFileActionsRoom, 16);
+        byte** vector = null;
+        void* attributes = null;
+        void* fileActions = null;
         var attributesReady = false;
         var fileActionsReady = false;
         try
         {
+            vector = (byte**)NativeMemory.AllocZeroed((nuint)(strings.Count + 2), (nuint)sizeof(byte*));
+            attributes = NativeMemory.AlignedAlloc(SpawnAttributesRoom, 16);
+            fileActions = NativeMemory.AlignedAlloc(SpawnFileActionsRoom, 16);
             for (var i = 0; i < strings.Count; i++)
             {
                 vector[i < arguments.Count ? i : i + 1] = (byte*)Marshal.StringToCoTaskMemUTF8(strings[i]);
             }
             SpawnCheck(PosixSpawnAttrInit(attributes), "posix_spawnattr_init", path);
             attributesReady = true;
-            // Every signal (sigfillset's bits; glibc skips the ones no process may change), then none.
-            sigset_t signals;
-            var bits = new Span<byte>(&signals, sizeof(sigset_t));
-            bits.Fill(0xff);
-            SpawnCheck(PosixSpawnAttrSetSigDefault(attributes, &signals), "posix_spawnattr_setsigdefault", path);
-            bits.Clear();
-            SpawnCheck(PosixSpawnAttrSetSigMask(attributes, &signals), "posix_spawnattr_setsigmask", path);
-            SpawnCheck(PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags", path);
+            sigset_t none;
+            new Span<byte>(&none, sizeof(sigset_t)).Clear();
+            SpawnCheck(PosixSpawnAttrSetSigMask(attributes, &none), "posix_spawnattr_setsigmask", path);
+            SpawnCheck(PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags", path);
             SpawnCheck(PosixSpawnFileActionsInit(fileActions), "posix_spawn_file_actions_init", path);
             fileActionsReady = true;
             if (nullStandardStreams)
@@ -103,7 +100,7 @@ internal static unsafe partial class Interop
             {
                 _ = PosixSpawnAttrDestroy(attributes);
             }
-            for (var i = 0; i < strings.Count + 2; i++)
+            for (var i = 0; vector is not null && i < strings.Count + 2; i++)
             {
                 Marshal.FreeCoTaskMem((nint)vector[i]);
             }

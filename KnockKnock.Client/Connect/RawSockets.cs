@@ -61,11 +61,19 @@ internal sealed class RawSockets : IDisposable
         {
             var (ours, theirs) = Interop.SocketPairSeqPacket();
             int copy;
+            FileDescriptorHandle? pidfd;
             using (ours)
             {
                 using (theirs)
                 {
                     copy = UnprivilegedCopy.Start(ChildArgument, theirs, Environment.GetCommandLineArgs()[1..], nullStandardStreams: false, leaveRoot: false);
+                }
+                // Before the sockets go over: should this fail, the copy finds its channel closed and
+                // ends without them. The pidfd names the copy for good (its pid cannot be reused
+                // before WaitForExit reaps it), so a late signal handler reaches nothing else.
+                if (!Interop.TryPidfdOpen(copy, out pidfd, out var errno))
+                {
+                    throw Interop.Error("pidfd_open", null, errno);
                 }
                 Interop.SendWithDescriptor(ours, [IPv4Message, ipv6 is null ? (byte)0 : (byte)1], ipv4.Socket);
                 if (ipv6 is not null)
@@ -75,7 +83,7 @@ internal sealed class RawSockets : IDisposable
             }
             ipv4.Dispose();
             ipv6?.Dispose();
-            return WaitFor(copy);
+            return WaitFor(copy, pidfd);
         }
     }
 
@@ -136,11 +144,9 @@ internal sealed class RawSockets : IDisposable
 
     // Ends the copy on SIGHUP or SIGTERM (ssh ends its ProxyCommand with SIGHUP); SIGINT from a
     // terminal reaches the copy anyway (same process group), so this process only waits for it.
-    private static int WaitFor(int copy)
+    // The pidfd stays open until this process exits: a handler can still run after the wait.
+    private static int WaitFor(int copy, FileDescriptorHandle pidfd)
     {
-        // Signalled through a pidfd, which names the copy for good: the pid cannot be reused before
-        // WaitForExit reaps it, and a handler that runs after that reaches nothing.
-        using var pidfd = Interop.TryPidfdOpen(copy, out var opened, out var errno) ? opened : throw Interop.Error("pidfd_open", null, errno);
         var registrations = new[] { PosixSignal.SIGHUP, PosixSignal.SIGTERM, PosixSignal.SIGINT }.Select(signal => PosixSignalRegistration.Create(signal, context =>
         {
             context.Cancel = true;
@@ -159,6 +165,10 @@ internal sealed class RawSockets : IDisposable
         try
         {
             return Interop.WaitForExit(copy);
+        }
+        catch (ErrnoException e) when (e.Errno == LibC.ECHILD)
+        {
+            throw KnockKnockException.Failure("the unprivileged copy's exit status is lost: this command was started with SIGCHLD ignored");
         }
         finally
         {

@@ -78,8 +78,9 @@ internal sealed class ServiceKnocker
                 try
                 {
                     decoys = Retransmissions.Start(_sender, knock, sent);
+                    Reap(decoys.Value);
                 }
-                catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception)
+                catch (Exception e) when (e is IOException or ErrnoException)
                 {
                     // The knock is out; only its decoys are missing. An ordinary user's copy (this
                     // process) has no_new_privs and could only start a dumpable decoy sender: none.
@@ -88,4 +89,21 @@ internal sealed class ServiceKnocker
         }
         return new ServiceKnock(counter, sourcePort, sent, decoys);
     }
+
+    /// <summary>
+    /// Waits for a decoy sender on a thread of its own and reaps it: this process (connect's or the
+    /// proxy's copy) outlives its decoys, which would otherwise stay zombies until it ends.
+    /// </summary>
+    private static void Reap(int pid) => new Thread(() =>
+    {
+        try
+        {
+            _ = Interop.WaitForExit(pid);
+        }
+        catch (ErrnoException)
+        {
+            // ECHILD: started with SIGCHLD ignored, the kernel reaped it.
+        }
+    })
+    { IsBackground = true, Name = "decoy reaper" }.Start();
 }

@@ -189,6 +189,34 @@ public sealed partial class SocksProxyTests(string backend)
         Assert.That(accepted, Has.Count.GreaterThanOrEqualTo(Clients), daemon.Output);
     }
 
+    /// <summary>
+    /// The proxy outlives the decoy senders its knocks start, and reaps each one (review of 276345f:
+    /// started through posix_spawn, they stayed zombies until the proxy ended).
+    /// </summary>
+    [Test]
+    public void The_proxy_reaps_the_decoy_senders_of_its_knocks()
+    {
+        using var site = new KnockSite(backend, protocol: 2);
+        using var daemon = site.StartDaemon();
+        // One retransmission, at +1 s (the decoy sender reads its namespace's setting): it is done in about a second.
+        site.Net.Client.Exec("sysctl", "-q", "-w", "net.ipv4.tcp_syn_retries=1");
+        using var socks = SocksProxy.Start(site.Net.Client, "127.0.0.1", "--profiles", ProfileRoot(site, site.Net.ServerAddress), "-v");
+        using (var client = Connect(site, socks))
+        {
+            client.Send([5, 1, 0, .. Request(site.Net.ServerAddress, KnockSite.Service)]);
+            Assert.That(Receive(client, 2 + 10, TimeSpan.FromSeconds(30))[..4], Is.EqualTo(new byte[] { 5, 0, 5, 0 }), socks.Log);
+        }
+        Assert.That(socks.WaitForLine("decoy retransmissions from process", TimeSpan.FromSeconds(10)), Does.Contain("decoy retransmissions from process"), socks.Log);
+        var proxy = ConnectTests.UnprivilegedCopy(socks.ProcessId);
+
+        var clock = Stopwatch.StartNew();
+        while (DaemonProcess.Children(proxy).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(100);
+        }
+        Assert.That(DaemonProcess.Children(proxy).Select(child => $"{child}: {File.ReadAllText($"/proc/{child}/stat")}"), Is.Empty, "the decoy senders, reaped");
+    }
+
     [Test]
     public void The_proxy_holds_no_capability_in_any_thread()
     {
