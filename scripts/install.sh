@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the three KnockKnock commands as NativeAOT binaries and installs them:
-#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,libMonoPosixHelper.so}
+# Builds the three KnockKnock commands and the daemon's root worker as NativeAOT binaries and installs them:
+#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,knockknock-worker,libMonoPosixHelper.so}
 #   PREFIX/bin/knockknock             -> ../lib/knockknock/knockknock
 #   PREFIX/bin/knockknock-daemon      -> ../lib/knockknock/knockknock-daemon
 #   PREFIX/bin/knockknock-genprofile  -> ../lib/knockknock/knockknock-daemon (picks its command by name)
@@ -42,14 +42,17 @@ build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
 publish() {
     dotnet publish "$root/$1" -c Release -r linux-x64 -p:PublishAot=true -p:CppCompilerAndLinker=clang-14 \
-        -p:StripSymbols=true -o "$build/out" --nologo -v quiet
+        -p:StripSymbols=true -o "$build/out" --nologo -v quiet "${@:2}"
 }
 publish KnockKnock.Client
 publish KnockKnock.Daemon
+# The root worker: its own small executable from the daemon's project (see its project file).
+# The daemon runs it from its own directory only if root owns it and nobody else may write it.
+publish KnockKnock.Daemon -p:KnockKnockWorker=true
 
 lib="$prefix/lib/knockknock"
 install -d -m 0755 "$prefix/bin" "$lib"
-install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$lib/"
+install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$build/out/knockknock-worker" "$lib/"
 install -m 0644 "$build/out/libMonoPosixHelper.so" "$lib/"
 rm -f "$lib/libsodium.so" # installed by earlier versions (NSec's native half); nothing loads it now
 ln -sfn ../lib/knockknock/knockknock "$prefix/bin/knockknock"

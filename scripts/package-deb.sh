@@ -2,7 +2,8 @@
 # Builds the Debian packages, with dpkg-dev's own tools (dpkg-shlibdeps, dpkg-gencontrol, dpkg-deb):
 #   knockknock-server_VERSION_amd64.deb  knockknock-daemon, knockknock-genprofile and
 #       knockknock-minimal-firewall (/usr/sbin), the systemd unit, /etc/knockknock.d/config
-#       (conffile), man pages; binaries and libraries in /usr/lib/knockknock-server/
+#       (conffile), man pages; binaries (the daemon's root worker, knockknock-worker, among them)
+#       and libraries in /usr/lib/knockknock-server/
 #   knockknock_VERSION_amd64.deb  the client (/usr/bin/knockknock, CAP_NET_RAW set by postinst),
 #       man page, bash completion; binary in /usr/lib/knockknock/
 # Each package keeps its binaries in its own /usr/lib/PACKAGE/, so that a native library one of
@@ -16,7 +17,7 @@
 #
 # Usage: scripts/package-deb.sh [--from DIR] [--out DIR]
 #   --from DIR  use NativeAOT binaries published already: DIR holds knockknock, knockknock-daemon,
-#               and libMonoPosixHelper.so (e.g. artifacts/install/lib/knockknock after
+#               knockknock-worker and libMonoPosixHelper.so (e.g. artifacts/install/lib/knockknock after
 #               scripts/install.sh --prefix artifacts/install). Default: build them here from this
 #               checkout with scripts/install.sh into a temporary prefix.
 #   --out DIR   where the .deb files go (default: artifacts/ in the repository)
@@ -58,7 +59,7 @@ if [ -z "$from" ]; then
     from="$work/prefix/lib/knockknock"
 fi
 from=$(cd "$from" && pwd)
-for f in knockknock knockknock-daemon libMonoPosixHelper.so; do
+for f in knockknock knockknock-daemon knockknock-worker libMonoPosixHelper.so; do
     [ -f "$from/$f" ] || die "$from/$f not found (--from takes the directory with the published binaries)"
 done
 for f in knockknock knockknock-daemon; do
@@ -107,6 +108,8 @@ man_page() {
 
 # ---- knockknock-server ----
 put "$from/knockknock-daemon" "$server/usr/lib/knockknock-server/knockknock-daemon" 0755
+# The root worker: the daemon runs it from its own directory (root-owned, nobody else may write).
+put "$from/knockknock-worker" "$server/usr/lib/knockknock-server/knockknock-worker" 0755
 put_library "$from/libMonoPosixHelper.so" "$server/usr/lib/knockknock-server/libMonoPosixHelper.so"
 mkdir -p "$server/usr/sbin"
 ln -s ../lib/knockknock-server/knockknock-daemon "$server/usr/sbin/knockknock-daemon"

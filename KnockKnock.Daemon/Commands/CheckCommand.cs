@@ -3,6 +3,7 @@ using KnockKnock.Crypto.Profiles;
 using KnockKnock.Crypto.Protocol;
 using KnockKnock.Daemon.Config;
 using KnockKnock.Daemon.Firewall;
+using KnockKnock.Daemon.Host;
 using KnockKnock.Daemon.Log;
 using KnockKnock.Daemon.Privileges;
 
@@ -123,6 +124,14 @@ internal static class CheckCommand
             {
                 problems.Add(problem);
             }
+        }
+        catch (KnockKnockException e)
+        {
+            problems.Add(e.Message);
+        }
+        try
+        {
+            _ = DaemonHost.WorkerExecutable();
         }
         catch (KnockKnockException e)
         {

@@ -26,6 +26,7 @@ internal sealed partial class DaemonHost
         {
             throw KnockKnockException.Failure(problem);
         }
+        var workerExecutable = WorkerExecutable();
         var (uid, gid) = PrivilegeDrop.ResolveUser(_config.User);
         var keptGroup = PrivilegeDrop.ResolveKeptGroup(LogSourceOption.KeptGroup(_config.LogSource));
         var pidFile = _pidFilePath is null ? null : PidFile.Acquire(_pidFilePath);
@@ -48,7 +49,7 @@ internal sealed partial class DaemonHost
             WarnAboutLogRules(firewall, profiles);
             var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate, _config.LogPrefix,
                 profiles.Profiles.ToDictionary(p => p.Profile.Name, p => new WorkerPolicy.ProfileRule(p.Profile.KnockPort, p.Profile.AllowedPorts), StringComparer.Ordinal));
-            var worker = WorkerClient.Start(firewall, _config.FirewallSettings, policy, state!.Counters, onMessage: _log.Error);
+            var worker = WorkerClient.Start(firewall, _config.FirewallSettings, policy, state!.Counters, workerExecutable, onMessage: _log.Error);
             return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath, keptGroup);
         }
         catch
@@ -64,6 +65,15 @@ internal sealed partial class DaemonHost
             state?.Dispose();
         }
     }
+
+    /// <summary>
+    /// knockknock-worker, beside this process's own executable (its real path, whatever link started
+    /// it), once <see cref="TrustedDirectory.Program"/> found that no user but root could have changed
+    /// it: the daemon user must not be able to choose what keeps running as root.
+    /// </summary>
+    internal static string WorkerExecutable()
+        => TrustedDirectory.Program(Path.GetDirectoryName(Environment.ProcessPath) ?? throw KnockKnockException.Failure("cannot find this executable's path"),
+            WorkerProgram.FileName);
 
     /// <summary>Where a profile's server counter starts at the least: its own counter file, or the earlier layout's counter when that is higher.</summary>
     private static ulong Seed(Crypto.Profiles.Profile profile, StateDirectory state)

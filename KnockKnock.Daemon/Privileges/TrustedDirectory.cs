@@ -77,14 +77,46 @@ internal static class TrustedDirectory
             : Interop.Error("open", path, errno);
     }
 
-    private static void Check(FileDescriptorHandle directory, string path)
+    /// <summary>
+    /// The path of <paramref name="name"/> in <paramref name="directory"/> (absolute) once it is
+    /// checked to be a program root may run: a regular file, not a symlink, owned by root, that
+    /// neither group nor others may write, in a directory (not a symlink) owned by root that nobody
+    /// else may write, or that is sticky. The directories above are not walked: this is for the
+    /// directory root's own executable came from, which root trusted by running it. Refusals are
+    /// one-line usage errors.
+    /// </summary>
+    public static string Program(string directory, string name)
     {
-        var status = Interop.Stat(directory, path);
+        var path = System.IO.Path.Join(directory, name);
+        if (!Interop.TryOpen(directory, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0, out var handle, out var errno))
+        {
+            throw Interop.Error("open", directory, errno);
+        }
+        using (handle)
+        {
+            Check(handle, directory);
+            if (!Interop.TryStatAt(handle, name, out var status, out errno))
+            {
+                throw errno == LibC.ENOENT ? KnockKnockException.Usage($"missing {path}") : Interop.Error("stat", path, errno);
+            }
+            if (status.Type != StatxBuffer.Regular)
+            {
+                throw KnockKnockException.Usage($"{path} is not a regular file{(status.Type == StatxBuffer.Symlink ? " (a symlink: root does not follow symlinks here)" : "")}");
+            }
+            Check(status, path, stickyIsSafe: false);
+        }
+        return path;
+    }
+
+    private static void Check(FileDescriptorHandle directory, string path) => Check(Interop.Stat(directory, path), path, stickyIsSafe: true);
+
+    private static void Check(StatxBuffer status, string path, bool stickyIsSafe)
+    {
         if (status.Uid != 0)
         {
             throw KnockKnockException.Usage($"{path} belongs to uid {status.Uid}, not root: another user could redirect root through it (chown root {path}, or use another directory)");
         }
-        if ((status.Permissions & GroupOrOtherWrite) != 0 && (status.Permissions & Sticky) == 0)
+        if ((status.Permissions & GroupOrOtherWrite) != 0 && !(stickyIsSafe && (status.Permissions & Sticky) != 0))
         {
             throw KnockKnockException.Usage($"{path} may be written by group or others: another user could redirect root through it (chmod go-w {path})");
         }

@@ -8,7 +8,7 @@ namespace KnockKnock.Daemon.Worker;
 
 /// <summary>
 /// The daemon's side of the root worker: starts it (before privileges are dropped) as a fresh
-/// process of the same executable in <see cref="WorkerMain.Mode"/>, then asks it to open ports.
+/// process of knockknock-worker (<see cref="WorkerProgram"/>), then asks it to open ports.
 /// </summary>
 /// <remarks>
 /// Who can talk to the worker: only the holders of the two ends of an anonymous socketpair (no
@@ -45,21 +45,20 @@ internal sealed class WorkerClient : IDisposable
     public Task<int> Exited => _exited.Task;
 
     /// <summary>
-    /// Starts the worker. <paramref name="executable"/> defaults to this process's own executable;
-    /// <paramref name="launcher"/> is an argv prefix that must exec it in place (tests use
+    /// Starts the worker: <paramref name="executable"/>, the knockknock-worker file the caller
+    /// checked; <paramref name="launcher"/> is an argv prefix that must exec it in place (tests use
     /// <c>ip netns exec NAME</c>).
     /// </summary>
     /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
     /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>
     /// <param name="counters">The root-only counters directory; the worker gets its own copy of the descriptor.</param>
     public static WorkerClient Start(IFirewallBackend backend, FirewallSettings settings, WorkerPolicy policy, FileDescriptorHandle counters,
-        string? executable = null, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
+        string executable, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
     {
-        var program = executable ?? Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this process's executable");
         var (mine, theirs) = Interop.SocketPairSeqPacket();
         try
         {
-            string[] argv = [.. launcher ?? [], program, WorkerMain.Mode, theirs.Fd.ToString(CultureInfo.InvariantCulture),
+            string[] argv = [.. launcher ?? [], executable, theirs.Fd.ToString(CultureInfo.InvariantCulture),
                 Environment.ProcessId.ToString(CultureInfo.InvariantCulture), counters.Fd.ToString(CultureInfo.InvariantCulture),
                 .. policy.ToArguments(), backend.Name, .. backend.WorkerArguments(settings)];
             var info = new ProcessStartInfo(argv[0])

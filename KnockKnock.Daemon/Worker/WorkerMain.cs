@@ -21,7 +21,7 @@ namespace KnockKnock.Daemon.Worker;
 /// the firewall libraries' contexts are not thread-safe.
 /// </summary>
 /// <remarks>
-/// Arguments after the mode: <c>FD PARENT_PID COUNTERS_FD POLICY... BACKEND [ARGUMENTS...]</c>:
+/// Arguments: <c>FD PARENT_PID COUNTERS_FD POLICY... BACKEND [ARGUMENTS...]</c>:
 /// FD the socketpair end, COUNTERS_FD the root-only counters directory (both inherited), POLICY the
 /// words of <see cref="WorkerPolicy.ToArguments"/>, BACKEND a name in <see cref="FirewallBackends"/>
 /// and ARGUMENTS what that backend's WorkerArguments gave (nft: FAMILY TABLE SET).
@@ -29,8 +29,6 @@ namespace KnockKnock.Daemon.Worker;
 /// </remarks>
 internal static class WorkerMain
 {
-    public const string Mode = "--worker-mode";
-
     /// <summary>How the worker names its counters directory in messages (it never uses a path).</summary>
     private const string CountersName = "the counters directory";
 

@@ -16,6 +16,21 @@ internal static class Binaries
     /// <summary>The daemon executable (knockknock-daemon).</summary>
     public static string Daemon => Find("knockknock-daemon");
 
+    /// <summary>
+    /// The root worker's executable (knockknock-worker): not a command, so it has no link in bin/;
+    /// it sits beside the daemon's real file, where the daemon looks for it.
+    /// </summary>
+    public static string Worker
+    {
+        get
+        {
+            var daemon = new FileInfo(Daemon);
+            var real = daemon.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? daemon.FullName;
+            var path = Path.Combine(Path.GetDirectoryName(real)!, "knockknock-worker");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"knockknock-worker not found beside {real} (publish it: scripts/install.sh)", path);
+        }
+    }
+
     /// <summary>The client executable (knockknock).</summary>
     public static string Client => Find("knockknock");
 

@@ -10,7 +10,7 @@ internal sealed record DaemonLine(string Text, long Timestamp, int Index);
 /// <summary>
 /// A real <c>knockknock-daemon --foreground</c> started inside a namespace (<c>ip netns exec</c> execs
 /// in place, so the PID is the daemon's). Collects stderr lines thread-safely with the time they
-/// arrived; finds the root worker (a child whose cmdline holds <c>--worker-mode</c>). Dispose kills
+/// arrived; finds the root worker (a child running knockknock-worker). Dispose kills
 /// what is left, by PID only.
 /// </summary>
 internal sealed class DaemonProcess : IDisposable
@@ -143,14 +143,14 @@ internal sealed class DaemonProcess : IDisposable
         }
     }
 
-    /// <summary>The root worker: the daemon's child whose command line holds --worker-mode. Cached once found.</summary>
+    /// <summary>The root worker: the daemon's child running knockknock-worker. Cached once found.</summary>
     public int WorkerProcessId
     {
         get
         {
             if (_workerPid == 0)
             {
-                _workerPid = Children(ProcessId).FirstOrDefault(pid => CommandLine(pid).Contains("--worker-mode", StringComparer.Ordinal));
+                _workerPid = Children(ProcessId).FirstOrDefault(IsWorker);
                 if (_workerPid == 0)
                 {
                     throw new InvalidOperationException($"no worker child of daemon pid {ProcessId}:\n{Output}");
@@ -246,6 +246,9 @@ internal sealed class DaemonProcess : IDisposable
     }
 
     /// <summary>The argv of a process (empty when it is gone).</summary>
+    /// <summary>Whether <paramref name="pid"/> was started as knockknock-worker.</summary>
+    private static bool IsWorker(int pid) => CommandLine(pid) is [var program, ..] && Path.GetFileName(program) == "knockknock-worker";
+
     public static IReadOnlyList<string> CommandLine(int pid)
     {
         try
@@ -270,7 +273,7 @@ internal sealed class DaemonProcess : IDisposable
         {
             if (worker == 0)
             {
-                worker = Children(ProcessId).FirstOrDefault(pid => CommandLine(pid).Contains("--worker-mode", StringComparer.Ordinal));
+                worker = Children(ProcessId).FirstOrDefault(IsWorker);
             }
             _ = LibC.kill(ProcessId, LibC.SIGKILL);
             _process.WaitForExit(TimeSpan.FromSeconds(30));
@@ -283,7 +286,7 @@ internal sealed class DaemonProcess : IDisposable
             {
                 Thread.Sleep(20);
             }
-            if (IsAlive(worker) && CommandLine(worker).Contains("--worker-mode", StringComparer.Ordinal))
+            if (IsAlive(worker) && IsWorker(worker))
             {
                 _ = LibC.kill(worker, LibC.SIGKILL);
             }

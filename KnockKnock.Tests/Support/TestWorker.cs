@@ -5,7 +5,7 @@ using Tmds.Linux;
 namespace KnockKnock.Tests.Support;
 
 /// <summary>
-/// The real root worker (the built daemon in its hidden mode) started directly by a test, inside a
+/// The real root worker (the built knockknock-worker) started directly by a test, inside a
 /// namespace, with a policy for one profile <c>test</c> (knock port 7001, the given allowed ports and
 /// delay) and its own root-only counters directory; <see cref="Open"/> sends a valid-looking request
 /// with the next unused counter, as an intact daemon would.
@@ -61,7 +61,7 @@ internal sealed class TestWorker : IDisposable
             using var created = CounterFile.Create(handle, directory.Path, Profile, 0);
             next = 0;
         }
-        var client = WorkerClient.Start(firewall, FirewallSettings.Default, policy, handle, executable: Binaries.Daemon, launcher: ["ip", "netns", "exec", ns.Name],
+        var client = WorkerClient.Start(firewall, FirewallSettings.Default, policy, handle, Binaries.Worker, launcher: ["ip", "netns", "exec", ns.Name],
             onMessage: messages is null ? null : line =>
             {
                 lock (messages)

@@ -1,0 +1,116 @@
+using KnockKnock.Crypto.Profiles;
+using KnockKnock.Crypto.Protocol;
+using KnockKnock.Tests.Support;
+
+namespace KnockKnock.Tests.Attacks;
+
+/// <summary>
+/// The root worker is its own executable, knockknock-worker, which the daemon runs as root from
+/// the directory of its own executable. Attack: a local user (the daemon's user among them) who can
+/// change that file, or the directory that holds it, puts code there for root to run. The daemon
+/// must refuse to start, before it creates anything, and never run the planted file.
+/// </summary>
+[TestFixture]
+[Category("Root")]
+public sealed class WorkerExecutableAttackTests
+{
+    private TempDirectory _dir = null!;
+    private NetworkNamespace _ns = null!;
+    private string _bin = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        Root.Require();
+        _dir = new TempDirectory();
+        _ns = NetworkNamespace.Create("wexe");
+        Profile.Create(_dir.Combine("etc", "profiles", "p"), 7000, PortSet.All, bindSource: false);
+        File.WriteAllText(_dir.Combine("etc", "config"), "[main]\nuser = nobody\n");
+        // A copy of the installed daemon's directory, in a root-only directory of our own.
+        _bin = _dir.Combine("bin");
+        Directory.CreateDirectory(_bin);
+        File.SetUnixFileMode(_bin, (UnixFileMode)0x1ED); // 0755
+        var daemon = File.ResolveLinkTarget(Binaries.Daemon, returnFinalTarget: true)?.FullName ?? Binaries.Daemon;
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(daemon)!))
+        {
+            File.Copy(file, Path.Combine(_bin, Path.GetFileName(file)));
+        }
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _ns?.Dispose();
+        _dir?.Dispose();
+    }
+
+    private string Worker => Path.Combine(_bin, "knockknock-worker");
+
+    private string Marker => _dir.Combine("planted-ran");
+
+    /// <summary>Replaces the worker with a script that leaves a marker when run.</summary>
+    private void Plant(UnixFileMode mode)
+    {
+        File.Delete(Worker);
+        File.WriteAllText(Worker, $"#!/bin/sh\ntouch {Marker}\n");
+        File.SetUnixFileMode(Worker, mode);
+    }
+
+    private void AssertRefused(string message)
+    {
+        var state = _dir.Combine("state");
+        var result = _ns.Run(Path.Combine(_bin, "knockknock-daemon"), "--foreground", "--config-dir", _dir.Combine("etc"), "--state-dir", state, "--firewall", "nft");
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage), result.ToString());
+        Assert.That(result.StdErr, Is.EqualTo($"knockknock-daemon: {message}\n"));
+        Assert.That(File.Exists(Marker), Is.False, "the planted worker ran");
+        Assert.That(Directory.Exists(state), Is.False, "nothing was created");
+    }
+
+    [Test]
+    public void A_worker_others_may_write_is_never_run_as_root()
+    {
+        Plant((UnixFileMode)0x1FF); // 0777
+        AssertRefused($"{Worker} may be written by group or others: another user could redirect root through it (chmod go-w {Worker})");
+    }
+
+    [Test]
+    public void A_worker_another_user_owns_is_never_run_as_root()
+    {
+        Plant((UnixFileMode)0x1ED);
+        Command.Check("chown", "nobody", Worker);
+        AssertRefused($"{Worker} belongs to uid 65534, not root: another user could redirect root through it (chown root {Worker}, or use another directory)");
+    }
+
+    [Test]
+    public void A_worker_symlink_is_never_followed_by_root()
+    {
+        var elsewhere = _dir.Combine("elsewhere");
+        File.Move(Worker, elsewhere);
+        File.CreateSymbolicLink(Worker, elsewhere);
+        AssertRefused($"{Worker} is not a regular file (a symlink: root does not follow symlinks here)");
+    }
+
+    [Test]
+    public void A_worker_in_a_directory_others_may_write_is_never_run_as_root()
+    {
+        File.SetUnixFileMode(_bin, (UnixFileMode)0x1FF); // 0777, not sticky: anyone could swap the file
+        AssertRefused($"{_bin} may be written by group or others: another user could redirect root through it (chmod go-w {_bin})");
+    }
+
+    [Test]
+    public void Check_reports_a_worker_root_would_refuse()
+    {
+        Plant((UnixFileMode)0x1FF);
+        var result = _ns.Run(Path.Combine(_bin, "knockknock-daemon"), "check", "--config-dir", _dir.Combine("etc"), "--firewall", "nft");
+        Assert.That(result.ExitCode, Is.Not.EqualTo(ExitCodes.Ok), result.ToString());
+        Assert.That(result.StdOut + result.StdErr, Does.Contain($"{Worker} may be written by group or others"));
+        Assert.That(File.Exists(Marker), Is.False, "the planted worker ran");
+    }
+
+    [Test]
+    public void A_missing_worker_is_a_one_line_error()
+    {
+        File.Delete(Worker);
+        AssertRefused($"missing {Worker}");
+    }
+}
