@@ -41,22 +41,31 @@ internal static unsafe partial class Interop
     private static partial int PosixSpawnFileActionsDestroy(void* fileActions);
 
     /// <summary>
-    /// posix_spawn(3) of <paramref name="path"/> with <paramref name="arguments"/> (argv[0] first) and
-    /// this process's environment, from the calling thread (whose credentials the child gets), with
-    /// an empty signal mask; handled signals are back to the default in the child and ignored ones
-    /// stay ignored (glibc's child does that, as .NET's Process.Start did: a copy started by a
-    /// shell that ignores SIGINT keeps ignoring it); with
-    /// <paramref name="nullStandardStreams"/> its descriptors 0, 1 and 2 on /dev/null, otherwise
-    /// this process's. Descriptors without close-on-exec are inherited. Returns the child's pid; an
+    /// posix_spawn(3) of <paramref name="path"/> with <paramref name="arguments"/> (argv[0] first)
+    /// from the calling thread (whose credentials the child gets), with an empty signal mask;
+    /// handled signals are back to the default in the child and ignored ones stay ignored (glibc's
+    /// child does that, as .NET's Process.Start did: a copy started by a shell that ignores SIGINT
+    /// keeps ignoring it). <paramref name="environment"/> holds NAME=VALUE strings; null passes
+    /// this process's environment. With <paramref name="nullStandardStreams"/> the child's
+    /// descriptors 0, 1 and 2 are on /dev/null, otherwise this process's; then
+    /// <paramref name="output"/> and <paramref name="errors"/>, when given, become its 1 and 2.
+    /// Descriptors without close-on-exec are inherited. Returns the child's pid; an
     /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
     /// </summary>
-    public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams)
+    public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams, IReadOnlyList<string>? environment = null,
+        FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null)
     {
-        var environment = Environment.GetEnvironmentVariables();
         var strings = new List<string>(arguments);
-        foreach (System.Collections.DictionaryEntry variable in environment)
+        if (environment is null)
         {
-            strings.Add($"{variable.Key}={variable.Value}");
+            foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+            {
+                strings.Add($"{variable.Key}={variable.Value}");
+            }
+        }
+        else
+        {
+            strings.AddRange(environment);
         }
         // argv, then envp, each NULL-terminated, in one native block freed below.
         byte** vector = null;
@@ -86,6 +95,16 @@ internal static unsafe partial class Interop
                 SpawnCheck(PosixSpawnFileActionsAddOpen(fileActions, 0, "/dev/null", LibC.O_RDWR, 0), "posix_spawn_file_actions_addopen", path);
                 SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, 0, 1), "posix_spawn_file_actions_adddup2", path);
                 SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, 0, 2), "posix_spawn_file_actions_adddup2", path);
+            }
+            // dup2 clears close-on-exec on the copy it makes, so a close-on-exec pipe end works here.
+            // The caller holds both handles open until this returns.
+            if (output is not null)
+            {
+                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, output.Fd, 1), "posix_spawn_file_actions_adddup2", path);
+            }
+            if (errors is not null)
+            {
+                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, errors.Fd, 2), "posix_spawn_file_actions_adddup2", path);
             }
             SpawnCheck(PosixSpawnNative(out var pid, path, fileActions, attributes, vector, vector + arguments.Count + 1), "posix_spawn", path);
             return pid;

@@ -42,6 +42,34 @@ public sealed class WorkerDependencyTests
         Assert.That(offending, Is.Empty);
     }
 
+    /// <summary>
+    /// What NativeAOT compiled into knockknock-worker, the image root keeps running: the worker's
+    /// code, and none of the daemon's crypto, profiles, log parsing or process machinery (the
+    /// image's stack-trace data names every compiled method's type; the worker's own names being
+    /// found shows the search can see them). And the daemon's image carries no worker.
+    /// </summary>
+    [Test]
+    public void The_worker_executable_holds_the_worker_and_nothing_of_the_daemon()
+    {
+        var worker = File.ReadAllBytes(Binaries.Worker);
+        var daemon = File.ReadAllBytes(Binaries.Daemon);
+        Assert.Multiple(() =>
+        {
+            foreach (var name in new[] { "WorkerMain", "OpeningGate", "ActiveOpenings" })
+            {
+                Assert.That(Contains(worker, name), Is.True, $"knockknock-worker names {name}");
+                Assert.That(Contains(daemon, name), Is.False, $"knockknock-daemon names {name}");
+            }
+            foreach (var name in new[] { "KnockCipher", "KnockProcessor", "ProfileIndex", "KmsgSource", "ProcessStartInfo", "Nettle", "HelpAction" })
+            {
+                Assert.That(Contains(worker, name), Is.False, $"knockknock-worker names {name}");
+                Assert.That(Contains(daemon, name), Is.True, $"knockknock-daemon names {name}, so the search can see it");
+            }
+        });
+    }
+
+    private static bool Contains(byte[] image, string name) => image.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(name)) >= 0;
+
     [Test]
     public void The_dependency_scan_does_see_forbidden_references()
     {
