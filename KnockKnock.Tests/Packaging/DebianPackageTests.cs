@@ -198,6 +198,12 @@ public sealed partial class DebianPackageTests
         Command.Check("/usr/sbin/knockknock-genprofile", "pkgtest", "7000", "--allow", "22", "--config-dir", config.Path);
         Assert.That(File.Exists(config.Combine("profiles", "pkgtest", "secret")), Is.True);
 
+        // The root worker sits beside the daemon's file, root's and 0755, and the daemon started
+        // through its /usr/sbin link finds and accepts it (check names a worker it would refuse).
+        Assert.That(Command.Check("stat", "-c", "%U:%G %a", "/usr/lib/knockknock-server/knockknock-worker").Trim(), Is.EqualTo("root:root 755"));
+        var check = Command.Run("/usr/sbin/knockknock-daemon", "check", "--config-dir", config.Path);
+        Assert.That(check.StdOut + check.StdErr, Does.Not.Contain("knockknock-worker"), check.ToString());
+
         var unit = File.ReadAllText("/lib/systemd/system/" + Unit);
         Assert.That(unit, Does.Contain("\nExecStart=/usr/sbin/knockknock-daemon "));
         Assert.That(unit, Does.Contain("\nDocumentation=man:knockknock-daemon(8)"));
