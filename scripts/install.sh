@@ -52,6 +52,11 @@ publish KnockKnock.Daemon -p:KnockKnockWorker=true
 
 lib="$prefix/lib/knockknock"
 install -d -m 0755 "$prefix/bin" "$lib"
+# Root runs the worker only from a directory root owns: a root install takes over one an earlier
+# unprivileged run of this script made.
+if [ "$(id -u)" -eq 0 ]; then
+    install -d -o root -g root -m 0755 "$lib"
+fi
 install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$build/out/knockknock-worker" "$lib/"
 install -m 0644 "$build/out/libMonoPosixHelper.so" "$lib/"
 rm -f "$lib/libsodium.so" # installed by earlier versions (NSec's native half); nothing loads it now

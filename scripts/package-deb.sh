@@ -62,10 +62,13 @@ from=$(cd "$from" && pwd)
 for f in knockknock knockknock-daemon knockknock-worker libMonoPosixHelper.so; do
     [ -f "$from/$f" ] || die "$from/$f not found (--from takes the directory with the published binaries)"
 done
-for f in knockknock knockknock-daemon; do
+for f in knockknock knockknock-daemon knockknock-worker; do
     [ ! -e "$from/$f.dll" ] || die "$from/$f is a framework-dependent apphost, not a NativeAOT binary (publish with -p:PublishAot=true, as scripts/install.sh does)"
-    got=$("$from/$f" --version)
-    [ "$got" = "$version" ] || die "$from/$f --version says $got, Directory.Build.props says $version: rebuild the binaries"
+    # The worker is not a command and has no --version; it is published with the daemon.
+    if [ "$f" != knockknock-worker ]; then
+        got=$("$from/$f" --version)
+        [ "$got" = "$version" ] || die "$from/$f --version says $got, Directory.Build.props says $version: rebuild the binaries"
+    fi
     machine=$(LC_ALL=C readelf -h "$from/$f" | sed -n 's/^ *Machine: *//p')
     [ "$machine" = "Advanced Micro Devices X86-64" ] || die "$from/$f is not an x86-64 binary ($machine): only amd64 packages are built"
 done

@@ -37,6 +37,9 @@ internal static unsafe partial class Interop
     [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_adddup2")]
     private static partial int PosixSpawnFileActionsAddDup2(void* fileActions, int fd, int newFd);
 
+    [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
+    private static partial int PosixSpawnFileActionsAddCloseFrom(void* fileActions, int from);
+
     [LibraryImport("libc", EntryPoint = "posix_spawn_file_actions_destroy")]
     private static partial int PosixSpawnFileActionsDestroy(void* fileActions);
 
@@ -49,11 +52,13 @@ internal static unsafe partial class Interop
     /// this process's environment. With <paramref name="nullStandardStreams"/> the child's
     /// descriptors 0, 1 and 2 are on /dev/null, otherwise this process's; then
     /// <paramref name="output"/> and <paramref name="errors"/>, when given, become its 1 and 2.
-    /// Descriptors without close-on-exec are inherited. Returns the child's pid; an
+    /// Descriptors without close-on-exec are inherited, unless <paramref name="closeOtherDescriptors"/>
+    /// closes every descriptor above 2 in the child (glibc 2.34's addclosefrom: libraries such as
+    /// libipset open sockets without close-on-exec). Returns the child's pid; an
     /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
     /// </summary>
     public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams, IReadOnlyList<string>? environment = null,
-        FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null)
+        FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null, bool closeOtherDescriptors = false)
     {
         var strings = new List<string>(arguments);
         if (environment is null)
@@ -105,6 +110,10 @@ internal static unsafe partial class Interop
             if (errors is not null)
             {
                 SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, errors.Fd, 2), "posix_spawn_file_actions_adddup2", path);
+            }
+            if (closeOtherDescriptors)
+            {
+                SpawnCheck(PosixSpawnFileActionsAddCloseFrom(fileActions, 3), "posix_spawn_file_actions_addclosefrom_np", path);
             }
             SpawnCheck(PosixSpawnNative(out var pid, path, fileActions, attributes, vector, vector + arguments.Count + 1), "posix_spawn", path);
             return pid;

@@ -6,9 +6,10 @@ namespace KnockKnock.Daemon.Firewall;
 
 /// <summary>
 /// Runs a firewall tool: absolute path, argv list, no shell, a minimal environment, standard input
-/// on /dev/null, a time limit. It starts with posix_spawn from the calling thread and is reaped
-/// with waitpid, not through System.Diagnostics.Process, whose threads and asynchronous streams
-/// would otherwise be part of the root worker.
+/// on /dev/null, no other inherited descriptor, a time limit. It starts with posix_spawn from the
+/// calling thread, is watched through a pidfd and reaped with waitpid, not through
+/// System.Diagnostics.Process, whose threads and asynchronous streams would otherwise be part of
+/// the root worker.
 /// </summary>
 internal static class FirewallTool
 {
@@ -35,7 +36,7 @@ internal static class FirewallTool
         int pid;
         try
         {
-            pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, s_environment, outputWrite, errorsWrite);
+            pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, s_environment, outputWrite, errorsWrite, closeOtherDescriptors: true);
         }
         catch (ErrnoException e)
         {
@@ -45,16 +46,27 @@ internal static class FirewallTool
         // Only the tool holds the write ends now: its exit (and its children's) ends both streams.
         outputWrite.Dispose();
         errorsWrite.Dispose();
+        // The pidfd says when the tool itself has exited, and a signal through it reaches only the
+        // tool. None: it is gone and reaped already (only with SIGCHLD ignored), nothing to kill.
+        using var pidfd = Interop.TryPidfdOpen(pid, out var opened, out _) ? opened : null;
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
-        var ended = ReadToEnd(outputRead, stdout, errorsRead, stderr, Environment.TickCount64 + timeoutMilliseconds);
-        if (!ended)
+        var (exited, drained) = ReadToEnd(outputRead, stdout, errorsRead, stderr, pidfd, Environment.TickCount64 + timeoutMilliseconds);
+        if (!exited)
         {
-            Interop.SignalChild(pid, LibC.SIGKILL);
+            try
+            {
+                Interop.PidfdSendSignal(pidfd!, LibC.SIGKILL, name);
+            }
+            catch (ErrnoException)
+            {
+                // ESRCH: it exited after the last look; waitpid below reaps it all the same.
+            }
         }
         int code;
         try
         {
+            // At once: the tool has exited, or SIGKILL is ending it.
             code = Interop.WaitForExit(pid);
         }
         catch (ErrnoException e)
@@ -63,9 +75,9 @@ internal static class FirewallTool
             error = $"{name}: its exit status is lost ({e.Message})";
             return false;
         }
-        if (!ended)
+        if (!exited || !drained)
         {
-            error = $"{name} timed out";
+            error = exited ? $"{name} timed out: it exited, but a process it started still holds its output" : $"{name} timed out";
             return false;
         }
         output = Encoding.UTF8.GetString(stdout.GetBuffer(), 0, (int)stdout.Length);
@@ -76,28 +88,39 @@ internal static class FirewallTool
     }
 
     /// <summary>
-    /// Reads both pipes until each reaches end of file (true) or the clock passes
-    /// <paramref name="deadline"/> (false).
+    /// Reads both pipes until each reaches end of file and the tool has exited (its pidfd is
+    /// readable; no pidfd: it has), or until the clock passes <paramref name="deadline"/>.
+    /// Returns whether the tool had exited and whether both pipes had ended.
     /// </summary>
-    private static bool ReadToEnd(FileDescriptorHandle first, MemoryStream firstSink, FileDescriptorHandle second, MemoryStream secondSink, long deadline)
+    private static (bool Exited, bool Drained) ReadToEnd(FileDescriptorHandle first, MemoryStream firstSink, FileDescriptorHandle second, MemoryStream secondSink,
+        FileDescriptorHandle? pidfd, long deadline)
     {
-        Span<pollfd> streams = [new pollfd { fd = first.Fd, events = LibC.POLLIN }, new pollfd { fd = second.Fd, events = LibC.POLLIN }];
+        // A negative fd is one poll ignores: that stream has ended, or the tool has exited.
+        Span<pollfd> watched =
+        [
+            new pollfd { fd = first.Fd, events = LibC.POLLIN },
+            new pollfd { fd = second.Fd, events = LibC.POLLIN },
+            new pollfd { fd = pidfd?.Fd ?? -1, events = LibC.POLLIN },
+        ];
         Span<byte> buffer = stackalloc byte[4096];
-        while (streams[0].fd >= 0 || streams[1].fd >= 0)
+        while (watched[0].fd >= 0 || watched[1].fd >= 0 || watched[2].fd >= 0)
         {
             var left = deadline - Environment.TickCount64;
             if (left <= 0)
             {
-                return false;
+                break;
             }
-            if (Interop.Poll(streams, (int)left, "a firewall tool's output") == 0)
+            if (Interop.Poll(watched, (int)left, "a firewall tool") == 0)
             {
                 continue;
             }
-            for (var i = 0; i < streams.Length; i++)
+            if (watched[2].fd >= 0 && watched[2].revents != 0)
             {
-                // A negative fd is one poll ignores: that stream has ended.
-                if (streams[i].fd < 0 || streams[i].revents == 0)
+                watched[2].fd = -1;
+            }
+            for (var i = 0; i < 2; i++)
+            {
+                if (watched[i].fd < 0 || watched[i].revents == 0)
                 {
                     continue;
                 }
@@ -108,10 +131,10 @@ internal static class FirewallTool
                 }
                 else if (read == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != LibC.EINTR)
                 {
-                    streams[i].fd = -1;
+                    watched[i].fd = -1;
                 }
             }
         }
-        return true;
+        return (watched[2].fd < 0, watched[0].fd < 0 && watched[1].fd < 0);
     }
 }

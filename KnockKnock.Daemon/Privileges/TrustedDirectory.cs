@@ -14,6 +14,7 @@ internal static class TrustedDirectory
 {
     private const uint GroupOrOtherWrite = 0x12; // 022
     private const uint Sticky = 0x200;           // 01000
+    private const uint OwnerExecute = 0x40;      // 0100
 
     /// <summary>
     /// Opens <paramref name="path"/> (absolute); with <paramref name="createMode"/>, a missing last
@@ -79,11 +80,11 @@ internal static class TrustedDirectory
 
     /// <summary>
     /// The path of <paramref name="name"/> in <paramref name="directory"/> (absolute) once it is
-    /// checked to be a program root may run: a regular file, not a symlink, owned by root, that
-    /// neither group nor others may write, in a directory (not a symlink) owned by root that nobody
-    /// else may write, or that is sticky. The directories above are not walked: this is for the
-    /// directory root's own executable came from, which root trusted by running it. Refusals are
-    /// one-line usage errors.
+    /// checked to be a program root may run: a regular file, not a symlink, owned by root and
+    /// executable by it, that neither group nor others may write, in a directory (not a symlink)
+    /// owned by root that neither group nor others may write (sticky or not). The directories
+    /// above are not walked: this is for the directory root's own executable came from, which root
+    /// trusted by running it. Refusals are one-line usage errors.
     /// </summary>
     public static string Program(string directory, string name)
     {
@@ -94,7 +95,7 @@ internal static class TrustedDirectory
         }
         using (handle)
         {
-            Check(handle, directory);
+            Check(Interop.Stat(handle, directory), directory, stickyIsSafe: false);
             if (!Interop.TryStatAt(handle, name, out var status, out errno))
             {
                 throw errno == LibC.ENOENT ? KnockKnockException.Usage($"missing {path}") : Interop.Error("stat", path, errno);
@@ -104,6 +105,10 @@ internal static class TrustedDirectory
                 throw KnockKnockException.Usage($"{path} is not a regular file{(status.Type == StatxBuffer.Symlink ? " (a symlink: root does not follow symlinks here)" : "")}");
             }
             Check(status, path, stickyIsSafe: false);
+            if ((status.Permissions & OwnerExecute) == 0)
+            {
+                throw KnockKnockException.Usage($"{path} is not executable (chmod 0755 {path})");
+            }
         }
         return path;
     }

@@ -98,6 +98,20 @@ public sealed class WorkerExecutableAttackTests
     }
 
     [Test]
+    public void A_worker_in_a_sticky_directory_others_may_write_is_never_run_as_root()
+    {
+        File.SetUnixFileMode(_bin, (UnixFileMode)0x3FF); // 01777, like /tmp
+        AssertRefused($"{_bin} may be written by group or others: another user could redirect root through it (chmod go-w {_bin})");
+    }
+
+    [Test]
+    public void A_worker_that_is_not_executable_is_refused_before_anything_is_created()
+    {
+        File.SetUnixFileMode(Worker, (UnixFileMode)0x1A4); // 0644
+        AssertRefused($"{Worker} is not executable (chmod 0755 {Worker})");
+    }
+
+    [Test]
     public void Check_reports_a_worker_root_would_refuse()
     {
         Plant((UnixFileMode)0x1FF);

@@ -40,6 +40,58 @@ public sealed class FirewallToolTests
     }
 
     [Test]
+    public void A_tool_that_closes_its_output_and_hangs_is_still_killed_at_its_time_limit()
+    {
+        using var dir = new TempDirectory();
+        var pidFile = dir.Combine("pid");
+        var clock = Stopwatch.StartNew();
+        Assert.That(FirewallTool.TryRun(["/bin/sh", "-c", $"echo $$ > {pidFile}; exec >&- 2>&-; exec sleep 30"], out _, out var error, timeoutMilliseconds: 500), Is.False);
+        Assert.That(error, Is.EqualTo("sh timed out"));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)));
+        Assert.That(Directory.Exists($"/proc/{File.ReadAllText(pidFile).Trim()}"), Is.False, "killed and reaped");
+    }
+
+    [Test]
+    public void A_process_the_tool_left_holding_its_output_does_not_hold_the_caller_past_the_time_limit()
+    {
+        using var dir = new TempDirectory();
+        var pidFile = dir.Combine("pid");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            Assert.That(FirewallTool.TryRun(["/bin/sh", "-c", $"sleep 30 & echo $! > {pidFile}; exit 0"], out _, out var error, timeoutMilliseconds: 500), Is.False);
+            Assert.That(error, Is.EqualTo("sh timed out: it exited, but a process it started still holds its output"));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(20)));
+        }
+        finally
+        {
+            // The sleep this test's tool started, by its pid.
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var sleeper))
+            {
+                _ = Tmds.Linux.LibC.kill(sleeper, Tmds.Linux.LibC.SIGKILL);
+            }
+        }
+    }
+
+    [Test]
+    public void A_tool_inherits_no_descriptor_but_its_standard_streams()
+    {
+        // A descriptor without close-on-exec, as libipset's netlink socket is.
+        var inheritable = Tmds.Linux.LibC.dup(0);
+        Assert.That(inheritable, Is.GreaterThan(3));
+        try
+        {
+            Assert.That(FirewallTool.TryRun(["/bin/ls", "/proc/self/fd"], out var listing, out var error), Is.True, error);
+            // ls's own descriptor on the directory it lists is the 3.
+            Assert.That(listing.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "0", "1", "2", "3" }));
+        }
+        finally
+        {
+            _ = Tmds.Linux.LibC.close(inheritable);
+        }
+    }
+
+    [Test]
     public void A_missing_tool_is_a_one_line_error()
     {
         Assert.That(FirewallTool.TryRun(["/nonexistent/knockknock-tool"], out _, out var error), Is.False);

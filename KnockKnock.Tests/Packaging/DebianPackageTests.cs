@@ -55,7 +55,7 @@ public sealed partial class DebianPackageTests
         }
         var daemon = new FileInfo(Binaries.Daemon).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Binaries.Daemon;
         var directory = Path.GetDirectoryName(daemon)!;
-        return new[] { "knockknock", "knockknock-daemon", "libMonoPosixHelper.so" }.All(f => File.Exists(Path.Combine(directory, f))) ? directory : null;
+        return new[] { "knockknock", "knockknock-daemon", "knockknock-worker", "libMonoPosixHelper.so" }.All(f => File.Exists(Path.Combine(directory, f))) ? directory : null;
     }
 
     [Test]

@@ -3,7 +3,9 @@ namespace KnockKnock.Tests.Support;
 /// <summary>
 /// Paths of the built executables. By default the build output next to the test assembly (the
 /// test project references the daemon and client, so their apphosts are copied here); set
-/// KNOCKKNOCK_BIN_DIR to test other binaries, e.g. NativeAOT-published ones.
+/// KNOCKKNOCK_BIN_DIR to test other binaries, e.g. NativeAOT-published ones. Tests that start the
+/// daemon or its worker need KNOCKKNOCK_BIN_DIR (scripts/test.sh sets it): the build output has no
+/// knockknock-worker, which only a publish with -p:KnockKnockWorker=true makes.
 /// </summary>
 internal static class Binaries
 {

@@ -245,10 +245,10 @@ internal sealed class DaemonProcess : IDisposable
         return children;
     }
 
-    /// <summary>The argv of a process (empty when it is gone).</summary>
     /// <summary>Whether <paramref name="pid"/> was started as knockknock-worker.</summary>
     private static bool IsWorker(int pid) => CommandLine(pid) is [var program, ..] && Path.GetFileName(program) == "knockknock-worker";
 
+    /// <summary>The argv of a process (empty when it is gone).</summary>
     public static IReadOnlyList<string> CommandLine(int pid)
     {
         try

@@ -9,7 +9,7 @@ using Tmds.Linux;
 namespace KnockKnock.Tests.Worker;
 
 /// <summary>
-/// The real worker (the built daemon in its hidden mode, started inside the server namespace)
+/// The real worker (the built knockknock-worker, started inside the server namespace)
 /// against a default-drop firewall of each kind, for IPv4 and IPv6 sources, with real TCP
 /// connections from the client namespace.
 /// </summary>
