@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using Tmds.Linux;
 
 namespace KnockKnock.Daemon.Host;
 
 /// <summary>
 /// Going to the background without forking managed code: the command re-executes itself in a
-/// hidden mode with piped stdio; the child starts a new session (setsid), relays its start-up log
+/// hidden mode (posix_spawn) with its stderr on a pipe; the child starts a new session (setsid), relays its start-up log
 /// lines through the pipe and, once it runs unprivileged, writes <see cref="ReadyMarker"/> and
 /// points stdio at /dev/null. The parent exits 0 on the marker, or with the child's exit code when
 /// the pipe ends without it. (End of file alone is no signal: .NET's Console holds its own dup of
@@ -19,32 +18,26 @@ internal static class Background
     /// <summary>Parent side: starts the detached child with the same arguments and waits for it to detach or fail.</summary>
     public static int Launch(string[] args, TextWriter output, TextWriter error)
     {
-        var info = new ProcessStartInfo(Environment.ProcessPath ?? throw KnockKnockException.Failure("cannot find this executable"))
+        var self = Environment.ProcessPath ?? throw KnockKnockException.Failure("cannot find this executable");
+        var (read, write) = Interop.Pipe();
+        using var lines = read;
+        int pid;
+        using (write)
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add(ChildMode);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
+            // Its stdin and stdout on /dev/null, its stderr this pipe; this process's environment.
+            pid = Interop.Spawn(self, [self, ChildMode, .. args], nullStandardStreams: true, errors: write);
         }
-        using var child = Process.Start(info) ?? throw KnockKnockException.Failure("could not start the background daemon");
-        child.StandardInput.Close();
-        _ = child.StandardOutput.ReadToEndAsync();
-        while (child.StandardError.ReadLine() is { } line)
+        foreach (var line in PipeLines.Read(lines))
         {
             if (line == ReadyMarker)
             {
-                output.WriteLine($"knockknock-daemon is running in the background (pid {child.Id}); it logs to syslog");
+                output.WriteLine($"knockknock-daemon is running in the background (pid {pid}); it logs to syslog");
                 return ExitCodes.Ok;
             }
             error.WriteLine(line);
         }
-        child.WaitForExit();
-        return child.ExitCode == 0 ? ExitCodes.Failure : child.ExitCode;
+        var code = Interop.WaitForExit(pid);
+        return code == 0 ? ExitCodes.Failure : code;
     }
 
     /// <summary>Child side, first thing: leave the parent's session and terminal.</summary>

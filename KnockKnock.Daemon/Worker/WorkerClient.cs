@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using KnockKnock.Daemon.Firewall;
@@ -13,41 +12,61 @@ namespace KnockKnock.Daemon.Worker;
 /// <remarks>
 /// Who can talk to the worker: only the holders of the two ends of an anonymous socketpair (no
 /// path, no abstract name). Both ends are created close-on-exec; FD_CLOEXEC is cleared on the
-/// worker's end alone, just for the one Process.Start, and the daemon closes its copy right
-/// after, so no later child inherits it. Call <see cref="Start"/> once at start-up, before other
-/// threads start processes, and from a thread that lives as long as the daemon (the main thread):
-/// the worker's PR_SET_PDEATHSIG fires when the thread that started it exits. The worker sets
-/// FD_CLOEXEC on its end at once, so the firewall tools it may run do not inherit it either.
+/// worker's end alone, just for the one posix_spawn, and the daemon closes its copy right after,
+/// so no later child inherits it. Call <see cref="Start"/> once at start-up, before other threads
+/// start processes, and from a thread that lives as long as the daemon (the main thread): the
+/// worker's PR_SET_PDEATHSIG fires when the thread that started it exits. The worker sets
+/// FD_CLOEXEC on its end at once, so the firewall tools it may run do not inherit it either. A
+/// thread of this class relays the worker's stderr lines and reaps it.
 /// </remarks>
 internal sealed class WorkerClient : IDisposable
 {
     private static readonly TimeSpan s_replyTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_exitTimeout = TimeSpan.FromSeconds(30);
     private readonly FileDescriptorHandle _socket;
-    private readonly Process _process;
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private WorkerClient(FileDescriptorHandle socket, Process process)
+    private WorkerClient(FileDescriptorHandle socket, int processId, FileDescriptorHandle errors, Action<string>? onMessage)
     {
-        (_socket, _process) = (socket, process);
-        _process.EnableRaisingEvents = true;
-        _process.Exited += (_, _) => _exited.TrySetResult(_process.ExitCode);
-        if (_process.HasExited)
+        (_socket, ProcessId) = (socket, processId);
+        // One thread relays the worker's stderr lines until the pipe ends, which is when the worker
+        // exits (only it holds the write end: its tools get pipes of their own), then reaps it.
+        new Thread(() =>
         {
-            _exited.TrySetResult(_process.ExitCode);
-        }
+            using (errors)
+            {
+                foreach (var line in PipeLines.Read(errors))
+                {
+                    if (line.Length > 0)
+                    {
+                        onMessage?.Invoke(line);
+                    }
+                }
+            }
+            try
+            {
+                _exited.TrySetResult(Interop.WaitForExit(processId));
+            }
+            catch (ErrnoException)
+            {
+                // ECHILD: SIGCHLD is ignored, so the kernel reaped it (waitpid fails once it has
+                // exited); -1 stands for the lost exit status.
+                _exited.TrySetResult(-1);
+            }
+        }) { IsBackground = true, Name = "worker" }.Start();
     }
 
     /// <summary>The worker's process id.</summary>
-    public int ProcessId => _process.Id;
+    public int ProcessId { get; }
 
-    /// <summary>Completes with the worker's exit code when it exits, for whatever reason; the daemon then exits non-zero.</summary>
+    /// <summary>Completes with the worker's exit code (-1 when it is lost) when it exits, for whatever reason; the daemon then exits non-zero.</summary>
     public Task<int> Exited => _exited.Task;
 
     /// <summary>
     /// Starts the worker: <paramref name="executable"/>, the knockknock-worker file the caller
-    /// checked; <paramref name="launcher"/> is an argv prefix that must exec it in place (tests use
-    /// <c>ip netns exec NAME</c>).
+    /// checked; <paramref name="launcher"/> is an argv prefix, its first word an absolute path,
+    /// that must exec it in place (tests use <c>/bin/ip netns exec NAME</c>).
     /// </summary>
     /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
     /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>
@@ -56,59 +75,58 @@ internal sealed class WorkerClient : IDisposable
         string executable, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
     {
         var (mine, theirs) = Interop.SocketPairSeqPacket();
+        FileDescriptorHandle? errorsRead = null;
         try
         {
             string[] argv = [.. launcher ?? [], executable, theirs.Fd.ToString(CultureInfo.InvariantCulture),
                 Environment.ProcessId.ToString(CultureInfo.InvariantCulture), counters.Fd.ToString(CultureInfo.InvariantCulture),
                 .. policy.ToArguments(), backend.Name, .. backend.WorkerArguments(settings)];
-            var info = new ProcessStartInfo(argv[0])
+            var (read, write) = Interop.Pipe();
+            errorsRead = read;
+            int pid;
+            using (write)
             {
-                UseShellExecute = false,
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            // A JIT build would otherwise open the .NET diagnostics socket (dumps, traces) in a
-            // root process; NativeAOT builds have none. Invariant 2: no listening socket.
-            info.Environment["DOTNET_EnableDiagnostics"] = "0";
-            // A gen0 budget of 256 KiB (hex): the worker allocates a little per request and would
-            // otherwise grow by megabytes (the default budget follows the CPU cache) before its first collection.
-            info.Environment["DOTNET_GCgen0size"] = "40000";
-            foreach (var arg in argv.AsSpan(1))
-            {
-                info.ArgumentList.Add(arg);
-            }
-            Interop.SetCloseOnExec(theirs, closeOnExec: false);
-            Interop.SetCloseOnExec(counters, closeOnExec: false);
-            Process process;
-            try
-            {
-                process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {argv[0]}");
-            }
-            finally
-            {
-                theirs.Dispose();
-                Interop.SetCloseOnExec(counters, closeOnExec: true);
-            }
-            process.StandardInput.Close();
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, line) =>
-            {
-                if (line.Data is { Length: > 0 } text)
+                Interop.SetCloseOnExec(theirs, closeOnExec: false);
+                Interop.SetCloseOnExec(counters, closeOnExec: false);
+                try
                 {
-                    onMessage?.Invoke(text);
+                    pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, WorkerEnvironment(), errors: write);
                 }
-            };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            return new WorkerClient(mine, process);
+                finally
+                {
+                    theirs.Dispose();
+                    Interop.SetCloseOnExec(counters, closeOnExec: true);
+                }
+            }
+            return new WorkerClient(mine, pid, read, onMessage);
         }
         catch
         {
             mine.Dispose();
             theirs.Dispose();
+            errorsRead?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The daemon's environment (root's, from start-up) and a gen0 budget of 256 KiB (hex): the
+    /// worker allocates a little per request and would otherwise grow by megabytes (the default
+    /// budget follows the CPU cache) before its first collection.
+    /// </summary>
+    private static List<string> WorkerEnvironment()
+    {
+        const string Gen0Size = "DOTNET_GCgen0size";
+        var environment = new List<string>();
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            if ((string)variable.Key != Gen0Size)
+            {
+                environment.Add($"{variable.Key}={variable.Value}");
+            }
+        }
+        environment.Add(Gen0Size + "=40000");
+        return environment;
     }
 
     /// <summary>
@@ -158,11 +176,11 @@ internal sealed class WorkerClient : IDisposable
         {
             throw new InvalidOperationException("worker detach failed: " + error);
         }
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+        if (!_exited.Task.Wait(s_exitTimeout))
         {
             throw new InvalidOperationException("the worker did not exit after detach");
         }
-        return _process.ExitCode;
+        return _exited.Task.Result;
     }
 
     /// <summary>Sends any bytes and returns the raw reply; for tests of the worker's validation.</summary>
@@ -220,7 +238,6 @@ internal sealed class WorkerClient : IDisposable
     public void Dispose()
     {
         _socket.Dispose();
-        _ = _process.WaitForExit(TimeSpan.FromSeconds(30));
-        _process.Dispose();
+        _ = _exited.Task.Wait(s_exitTimeout);
     }
 }

@@ -61,7 +61,7 @@ internal sealed class TestWorker : IDisposable
             using var created = CounterFile.Create(handle, directory.Path, Profile, 0);
             next = 0;
         }
-        var client = WorkerClient.Start(firewall, FirewallSettings.Default, policy, handle, Binaries.Worker, launcher: ["ip", "netns", "exec", ns.Name],
+        var client = WorkerClient.Start(firewall, FirewallSettings.Default, policy, handle, Binaries.Worker, launcher: ["/bin/ip", "netns", "exec", ns.Name],
             onMessage: messages is null ? null : line =>
             {
                 lock (messages)

@@ -19,7 +19,7 @@ public sealed class WorkerDependencyTests
     private static readonly string[] s_allowedTypes =
     [
         // the one interop tree (Common/Interop), as linked into the daemon
-        "KnockKnock.Interop", "KnockKnock.FileDescriptorHandle", "KnockKnock.ErrnoException", "KnockKnock.StatxBuffer",
+        "KnockKnock.Interop", "KnockKnock.FileDescriptorHandle", "KnockKnock.ErrnoException", "KnockKnock.StatxBuffer", "KnockKnock.PipeLines",
         // the address and port-set values (no behaviour beyond parsing and formatting) and the error type
         "KnockKnock.HostAddress", "KnockKnock.PortSet", "KnockKnock.KnockKnockException",
         // the counter record's format (parsing and formatting only; the worker does its own I/O)
@@ -44,9 +44,10 @@ public sealed class WorkerDependencyTests
 
     /// <summary>
     /// What NativeAOT compiled into knockknock-worker, the image root keeps running: the worker's
-    /// code, and none of the daemon's crypto, profiles, log parsing or process machinery (the
-    /// image's stack-trace data names every compiled method's type; the worker's own names being
-    /// found shows the search can see them). And the daemon's image carries no worker.
+    /// code, and none of the daemon's crypto, profiles, log parsing or command line (the image's
+    /// stack-trace data names every compiled method's type; the worker's own names being found
+    /// shows the search can see them). The daemon's image carries no worker, and neither image
+    /// System.Diagnostics.Process.
     /// </summary>
     [Test]
     public void The_worker_executable_holds_the_worker_and_nothing_of_the_daemon()
@@ -60,11 +61,15 @@ public sealed class WorkerDependencyTests
                 Assert.That(Contains(worker, name), Is.True, $"knockknock-worker names {name}");
                 Assert.That(Contains(daemon, name), Is.False, $"knockknock-daemon names {name}");
             }
-            foreach (var name in new[] { "KnockCipher", "KnockProcessor", "ProfileIndex", "KmsgSource", "ProcessStartInfo", "Nettle", "HelpAction" })
+            foreach (var name in new[] { "KnockCipher", "KnockProcessor", "ProfileIndex", "KmsgSource", "LogLineParser", "Nettle", "HelpAction" })
             {
                 Assert.That(Contains(worker, name), Is.False, $"knockknock-worker names {name}");
                 Assert.That(Contains(daemon, name), Is.True, $"knockknock-daemon names {name}, so the search can see it");
             }
+            // Neither starts a child through System.Diagnostics.Process (posix_spawn and waitpid):
+            // its SIGCHLD handling could otherwise reap a child before our waitpid does.
+            Assert.That(Contains(worker, "ProcessStartInfo"), Is.False, "knockknock-worker names ProcessStartInfo");
+            Assert.That(Contains(daemon, "ProcessStartInfo"), Is.False, "knockknock-daemon names ProcessStartInfo");
         });
     }
 
