@@ -52,13 +52,14 @@ internal static unsafe partial class Interop
     /// this process's environment. With <paramref name="nullStandardStreams"/> the child's
     /// descriptors 0, 1 and 2 are on /dev/null, otherwise this process's; then
     /// <paramref name="output"/> and <paramref name="errors"/>, when given, become its 1 and 2.
-    /// Descriptors without close-on-exec are inherited, unless <paramref name="closeOtherDescriptors"/>
-    /// closes every descriptor above 2 in the child (glibc 2.34's addclosefrom: libraries such as
-    /// libipset open sockets without close-on-exec). Returns the child's pid; an
+    /// With <paramref name="passed"/> the child gets exactly those descriptors as its 3, 4, ... and
+    /// no other above 2, whatever this process holds without close-on-exec (glibc 2.34's
+    /// addclosefrom: libraries such as libipset open sockets without it, and whoever started this
+    /// process may have left some open); without, every descriptor without close-on-exec is inherited. Returns the child's pid; an
     /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
     /// </summary>
     public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams, IReadOnlyList<string>? environment = null,
-        FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null, bool closeOtherDescriptors = false)
+        FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null, IReadOnlyList<FileDescriptorHandle>? passed = null)
     {
         var strings = new List<string>(arguments);
         if (environment is null)
@@ -111,9 +112,24 @@ internal static unsafe partial class Interop
             {
                 SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, errors.Fd, 2), "posix_spawn_file_actions_adddup2", path);
             }
-            if (closeOtherDescriptors)
+            if (passed is not null)
             {
-                SpawnCheck(PosixSpawnFileActionsAddCloseFrom(fileActions, 3), "posix_spawn_file_actions_addclosefrom_np", path);
+                // Each one first to a number above every source and target, then down to 3, 4, ...:
+                // a source may sit where another one's target is.
+                var above = 3 + passed.Count;
+                foreach (var descriptor in passed)
+                {
+                    above = Math.Max(above, descriptor.Fd + 1);
+                }
+                for (var i = 0; i < passed.Count; i++)
+                {
+                    SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, passed[i].Fd, above + i), "posix_spawn_file_actions_adddup2", path);
+                }
+                for (var i = 0; i < passed.Count; i++)
+                {
+                    SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, above + i, 3 + i), "posix_spawn_file_actions_adddup2", path);
+                }
+                SpawnCheck(PosixSpawnFileActionsAddCloseFrom(fileActions, 3 + passed.Count), "posix_spawn_file_actions_addclosefrom_np", path);
             }
             SpawnCheck(PosixSpawnNative(out var pid, path, fileActions, attributes, vector, vector + arguments.Count + 1), "posix_spawn", path);
             return pid;

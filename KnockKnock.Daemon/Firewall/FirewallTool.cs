@@ -36,7 +36,7 @@ internal static class FirewallTool
         int pid;
         try
         {
-            pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, s_environment, outputWrite, errorsWrite, closeOtherDescriptors: true);
+            pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, s_environment, outputWrite, errorsWrite, passed: []);
         }
         catch (ErrnoException e)
         {

@@ -7,8 +7,7 @@ namespace KnockKnock.Daemon.Host;
 /// hidden mode (posix_spawn) with its stderr on a pipe; the child starts a new session (setsid), relays its start-up log
 /// lines through the pipe and, once it runs unprivileged, writes <see cref="ReadyMarker"/> and
 /// points stdio at /dev/null. The parent exits 0 on the marker, or with the child's exit code when
-/// the pipe ends without it. (End of file alone is no signal: .NET's Console holds its own dup of
-/// each stdio fd.)
+/// the pipe ends without it.
 /// </summary>
 internal static class Background
 {
@@ -24,8 +23,8 @@ internal static class Background
         int pid;
         using (write)
         {
-            // Its stdin and stdout on /dev/null, its stderr this pipe; this process's environment.
-            pid = Interop.Spawn(self, [self, ChildMode, .. args], nullStandardStreams: true, errors: write);
+            // Its stdin and stdout on /dev/null, its stderr this pipe, no other descriptor; this process's environment.
+            pid = Interop.Spawn(self, [self, ChildMode, .. args], nullStandardStreams: true, errors: write, passed: []);
         }
         foreach (var line in PipeLines.Read(lines))
         {
@@ -36,7 +35,16 @@ internal static class Background
             }
             error.WriteLine(line);
         }
-        var code = Interop.WaitForExit(pid);
+        int code;
+        try
+        {
+            code = Interop.WaitForExit(pid);
+        }
+        catch (ErrnoException)
+        {
+            // ECHILD: SIGCHLD is ignored, so the kernel reaped it; it failed, its exit code is lost.
+            return ExitCodes.Failure;
+        }
         return code == 0 ? ExitCodes.Failure : code;
     }
 

@@ -11,13 +11,15 @@ namespace KnockKnock.Daemon.Worker;
 /// </summary>
 /// <remarks>
 /// Who can talk to the worker: only the holders of the two ends of an anonymous socketpair (no
-/// path, no abstract name). Both ends are created close-on-exec; FD_CLOEXEC is cleared on the
-/// worker's end alone, just for the one posix_spawn, and the daemon closes its copy right after,
-/// so no later child inherits it. Call <see cref="Start"/> once at start-up, before other threads
-/// start processes, and from a thread that lives as long as the daemon (the main thread): the
-/// worker's PR_SET_PDEATHSIG fires when the thread that started it exits. The worker sets
-/// FD_CLOEXEC on its end at once, so the firewall tools it may run do not inherit it either. A
-/// thread of this class relays the worker's stderr lines and reaps it.
+/// path, no abstract name). Both ends are created close-on-exec; posix_spawn's file actions put
+/// the worker's end and the counters directory at the worker's descriptors 3 and 4 and close every
+/// other one above 2 there, so the worker inherits nothing else this process holds, and no other
+/// child ever gets them. The daemon closes its copy of the worker's end right after. The worker's
+/// PR_SET_PDEATHSIG (SIGTERM when the thread that started it exits) reaches it only while the
+/// daemon is still root, the kernel checking permission; after the drop, the daemon's end of the
+/// socket closing with it is what stops the worker (end of stream: it removes its openings and
+/// exits). So call <see cref="Start"/> from the main thread. A thread of this class relays the
+/// worker's stderr lines and reaps it.
 /// </remarks>
 internal sealed class WorkerClient : IDisposable
 {
@@ -38,9 +40,17 @@ internal sealed class WorkerClient : IDisposable
             {
                 foreach (var line in PipeLines.Read(errors))
                 {
-                    if (line.Length > 0)
+                    try
                     {
-                        onMessage?.Invoke(line);
+                        if (line.Length > 0)
+                        {
+                            onMessage?.Invoke(line);
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or ObjectDisposedException)
+                    {
+                        // The log could not take it (a full disk under --foreground 2>>file): the
+                        // line is lost, but this thread must go on to reap the worker.
                     }
                 }
             }
@@ -78,26 +88,17 @@ internal sealed class WorkerClient : IDisposable
         FileDescriptorHandle? errorsRead = null;
         try
         {
-            string[] argv = [.. launcher ?? [], executable, theirs.Fd.ToString(CultureInfo.InvariantCulture),
-                Environment.ProcessId.ToString(CultureInfo.InvariantCulture), counters.Fd.ToString(CultureInfo.InvariantCulture),
+            // The socket end and the counters directory are the worker's descriptors 3 and 4.
+            string[] argv = [.. launcher ?? [], executable, "3", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "4",
                 .. policy.ToArguments(), backend.Name, .. backend.WorkerArguments(settings)];
             var (read, write) = Interop.Pipe();
             errorsRead = read;
             int pid;
             using (write)
             {
-                Interop.SetCloseOnExec(theirs, closeOnExec: false);
-                Interop.SetCloseOnExec(counters, closeOnExec: false);
-                try
-                {
-                    pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, WorkerEnvironment(), errors: write);
-                }
-                finally
-                {
-                    theirs.Dispose();
-                    Interop.SetCloseOnExec(counters, closeOnExec: true);
-                }
+                pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, WorkerEnvironment(), errors: write, passed: [theirs, counters]);
             }
+            theirs.Dispose();
             return new WorkerClient(mine, pid, read, onMessage);
         }
         catch
@@ -110,22 +111,24 @@ internal sealed class WorkerClient : IDisposable
     }
 
     /// <summary>
-    /// The daemon's environment (root's, from start-up) and a gen0 budget of 256 KiB (hex): the
-    /// worker allocates a little per request and would otherwise grow by megabytes (the default
+    /// The daemon's environment (root's, from start-up), with the runtime's diagnostics off (no
+    /// listening socket in a root process, whatever the build) and a gen0 budget of 256 KiB (hex):
+    /// the worker allocates a little per request and would otherwise grow by megabytes (the default
     /// budget follows the CPU cache) before its first collection.
     /// </summary>
     private static List<string> WorkerEnvironment()
     {
-        const string Gen0Size = "DOTNET_GCgen0size";
+        string[] ours = ["DOTNET_EnableDiagnostics=0", "DOTNET_GCgen0size=40000"];
         var environment = new List<string>();
         foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
         {
-            if ((string)variable.Key != Gen0Size)
+            var name = (string)variable.Key;
+            if (!ours.Any(o => o.StartsWith(name + "=", StringComparison.Ordinal)))
             {
-                environment.Add($"{variable.Key}={variable.Value}");
+                environment.Add($"{name}={variable.Value}");
             }
         }
-        environment.Add(Gen0Size + "=40000");
+        environment.AddRange(ours);
         return environment;
     }
 
