@@ -35,4 +35,11 @@ internal interface IFirewallOpenings : IDisposable
 
     /// <summary>The periodic check: recreates what openings need when it is gone; <paramref name="error"/> says why it failed.</summary>
     RepairOutcome TryRepair(out string error);
+
+    /// <summary>
+    /// At an idle moment after a burst: drops what the backend's library keeps only to be quick
+    /// (libnftables' cache of the ruleset holds every element a burst added until its next
+    /// command, megabytes after thousands). The next command builds it again.
+    /// </summary>
+    void ReleaseCaches();
 }

@@ -33,12 +33,16 @@ internal sealed class ActiveOpenings(IFirewallOpenings backend, TimeProvider tim
         return _live.ContainsKey((source, port));
     }
 
-    /// <summary>Forgets the expired openings now and gives back the room a burst of them took (the worker calls it when idle).</summary>
+    /// <summary>
+    /// Forgets the expired openings now and gives back the room a burst of them took, here and in
+    /// the backend's library (the worker calls it when idle, before it trims its heaps).
+    /// </summary>
     public void Compact()
     {
         Prune();
         _live.TrimExcess();
         _deadlines.TrimExcess();
+        backend.ReleaseCaches();
     }
 
     /// <summary>Opens <paramref name="port"/> for <paramref name="source"/> for <paramref name="seconds"/>; a live opening of the same pair is replaced (fresh delay).</summary>

@@ -30,6 +30,17 @@ public sealed class ActiveOpeningsTests
     }
 
     [Test]
+    public void Compacting_when_idle_forgets_the_expired_and_has_the_backend_drop_its_caches()
+    {
+        var (openings, firewall, clock) = Make();
+        Assert.That(openings.TryOpen(A, 22, 15, out var error), Is.True, error);
+        clock.Advance(TimeSpan.FromSeconds(15));
+        openings.Compact();
+        Assert.That(openings.Count, Is.Zero);
+        Assert.That(firewall.Calls, Is.EqualTo(new[] { "open 198.18.1.2 22 15", "release caches" }));
+    }
+
+    [Test]
     public void A_new_knock_of_a_live_pair_replaces_it_with_a_fresh_delay()
     {
         var (openings, firewall, clock) = Make();
@@ -87,6 +98,8 @@ public sealed class ActiveOpeningsTests
         public void Prepare(List<string> notes) => Calls.Add("prepare");
 
         public void Reset() => Calls.Add("reset");
+
+        public void ReleaseCaches() => Calls.Add("release caches");
 
         public bool TryOpen(FirewallOpening opening, out string error)
         {

@@ -357,6 +357,21 @@ public abstract class WorkerFirewallTests(string backend, AddressFamily family)
 [TestFixture(AddressFamily.InterNetworkV6)]
 public sealed class NftWorkerFirewallTests(AddressFamily family) : WorkerFirewallTests("nft", family)
 {
+    /// <summary>
+    /// After a burst the worker frees its libnftables context (and the cache that holds the burst's
+    /// elements) at the first 10 s check that ends a whole interval without requests, so at most 20 s
+    /// after the last; the next knock makes a new context and opens as before.
+    /// </summary>
+    [Test]
+    public void After_the_idle_release_of_libnftables_cache_a_knock_still_opens()
+    {
+        using var worker = StartWorker(5);
+        Assert.That(worker.Open(Addresses.Of(IPv6 ? "2001:db8:ffff::9" : "198.18.9.9"), 9, out var error), Is.True, error);
+        Thread.Sleep(TimeSpan.FromSeconds(21));
+        Assert.That(worker.Open(_client, Port, out error), Is.True, error);
+        Assert.That(Connects(), Is.True, "opened through a new context");
+    }
+
     [Test]
     public void An_nft_start_creates_the_table_sets_and_chain_without_opening_anything()
     {

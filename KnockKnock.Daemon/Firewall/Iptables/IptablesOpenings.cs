@@ -203,6 +203,11 @@ internal sealed class IptablesOpenings(Action<string> recreated) : IFirewallOpen
         return false;
     }
 
+    /// <summary>Nothing to drop: a libipset session keeps no cache of the set's elements.</summary>
+    public void ReleaseCaches()
+    {
+    }
+
     public void Dispose()
     {
         _ipset?.Dispose();

@@ -102,5 +102,12 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
         return false;
     }
 
+    /// <summary>Frees the context, and with it libnftables' cache; the next command makes a new one (<see cref="Context"/>).</summary>
+    public void ReleaseCaches()
+    {
+        _context?.Dispose();
+        _context = null;
+    }
+
     public void Dispose() => _context?.Dispose();
 }
