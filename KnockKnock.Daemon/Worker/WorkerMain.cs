@@ -11,7 +11,7 @@ namespace KnockKnock.Daemon.Worker;
 /// requests from its end of a socketpair (an inherited descriptor; see <see cref="WorkerClient"/>),
 /// validates each one again, checks it against the policy root gave it on its command line
 /// (<see cref="OpeningGate"/>), stores the knock's counter durably, adds the opening to the firewall
-/// through the backend's library (libnftables or libipset, one context, in this process), and
+/// through the backend's library (libnftables or libipset, one context at a time, in this process), and
 /// answers. The kernel closes each opening when its delay ends (set timeouts), so no process has
 /// to. Every 10 s, and whenever an opening notices it, the backend recreates what a firewall
 /// reload removed (<see cref="FirewallUpkeep"/>). At start it keeps the openings an earlier worker
@@ -99,7 +99,9 @@ internal static class WorkerMain
         }
         notes.ForEach(Log);
         // libnftables and libipset open their netlink sockets without close-on-exec: the tools the
-        // worker may run (iptables repairs, LOG-rule listings) must not inherit them.
+        // worker may run (iptables repairs, LOG-rule listings) must not inherit them. This covers
+        // the sockets open now; the tools start with no descriptor above 2 at all (FirewallTool),
+        // which covers a context made later (after an idle release) too.
         Interop.SetCloseOnExecFrom(3);
         var gate = new OpeningGate(worker.Policy, counters, openings, new RateLimiter(worker.Policy.MaxRatePerSecond, TimeProvider.System), TimeProvider.System, Log);
         // SIGTERM (or the parent's death) ends the read loop below like end of stream does.

@@ -360,17 +360,26 @@ public sealed class NftWorkerFirewallTests(AddressFamily family) : WorkerFirewal
     /// <summary>
     /// After a burst the worker frees its libnftables context (and the cache that holds the burst's
     /// elements) at the first 10 s check that ends a whole interval without requests, so at most 20 s
-    /// after the last; the next knock makes a new context and opens as before.
+    /// after the last; the next knock makes a new context, with a netlink socket of its own, and
+    /// opens as before.
     /// </summary>
     [Test]
     public void After_the_idle_release_of_libnftables_cache_a_knock_still_opens()
     {
         using var worker = StartWorker(5);
         Assert.That(worker.Open(Addresses.Of(IPv6 ? "2001:db8:ffff::9" : "198.18.9.9"), 9, out var error), Is.True, error);
+        var before = Sockets(worker.ProcessId);
         Thread.Sleep(TimeSpan.FromSeconds(21));
         Assert.That(worker.Open(_client, Port, out error), Is.True, error);
-        Assert.That(Connects(), Is.True, "opened through a new context");
+        var after = Sockets(worker.ProcessId);
+        Assert.That(before.Except(after).Count(), Is.EqualTo(1), "the old context's netlink socket is closed");
+        Assert.That(after.Except(before).Count(), Is.EqualTo(1), "the new context has its own");
+        Assert.That(Connects(), Is.True, "opened through the new context");
     }
+
+    /// <summary>The sockets <paramref name="pid"/> holds (their inodes, as /proc names them).</summary>
+    private static HashSet<string> Sockets(int pid)
+        => [.. Directory.GetFiles($"/proc/{pid}/fd").Select(fd => new FileInfo(fd).LinkTarget ?? "").Where(target => target.StartsWith("socket:", StringComparison.Ordinal))];
 
     [Test]
     public void An_nft_start_creates_the_table_sets_and_chain_without_opening_anything()

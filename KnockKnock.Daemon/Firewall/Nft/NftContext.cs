@@ -1,8 +1,9 @@
 namespace KnockKnock.Daemon.Firewall.Nft;
 
 /// <summary>
-/// One libnftables context (nft_ctx) for the worker's lifetime: a netlink socket and a cache of
-/// the ruleset that libnftables refreshes only when the kernel's generation moved. Output and
+/// One libnftables context (nft_ctx): a netlink socket and a cache of the ruleset that
+/// libnftables refreshes only when the kernel's generation moved. The worker keeps one until it is
+/// idle after a burst, then frees it and makes another at its next command (NftOpenings). Output and
 /// errors go to buffers, both read after every command (each read empties its buffer); no include
 /// path, so no command can read a file. libnftables keeps unsynchronised global state, so the
 /// context is used by the thread that created it only: any other thread gets an exception.

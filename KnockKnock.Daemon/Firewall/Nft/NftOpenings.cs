@@ -4,7 +4,8 @@ namespace KnockKnock.Daemon.Firewall.Nft;
 /// nftables, worker side (root): an opening is an element with a timeout in the set for its
 /// family; the worker's chain <see cref="NftSet.Chain"/> deletes the element when the first SYN
 /// uses it and marks that connection, and the admin's drop-policy chain accepts marked connections
-/// (<see cref="NftRuleset"/>). All through one libnftables context, made at the first use.
+/// (<see cref="NftRuleset"/>). All through one libnftables context at a time, made at the first use
+/// and again after each idle release of its cache (<see cref="ReleaseCaches"/>).
 /// </summary>
 /// <remarks>
 /// What it owns and recreates: the table if it is missing, the sets, and its chain with its rules
@@ -19,8 +20,29 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
     private NftContext? _context;
     private string _chain = "";
 
-    /// <summary>Made at the first use (libnftables is loaded then), on the thread that keeps using it.</summary>
-    private NftContext Context => _context ??= NftContext.Create();
+    /// <summary>
+    /// Runs <paramref name="commands"/> through the context, made first where there is none: at the
+    /// first use (libnftables is loaded then) and after <see cref="ReleaseCaches"/>, on the thread
+    /// that keeps using it. A context that cannot be made is a failed command, never an exception
+    /// that would end the worker.
+    /// </summary>
+    private bool Run(string commands, out string output, out string error)
+    {
+        if (_context is null)
+        {
+            try
+            {
+                _context = NftContext.Create();
+            }
+            catch (InvalidOperationException e)
+            {
+                output = "";
+                error = e.Message;
+                return false;
+            }
+        }
+        return _context.TryRun(commands, out output, out error);
+    }
 
     // No flush: every element carries its own timeout, so one left by an earlier worker lives at
     // most until the deadline it was granted, and the kernel drops it then.
@@ -34,12 +56,12 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
 
     public void Reset()
     {
-        if (Context.TryRun(NftCommands.FlushSets(set), out _, out var error))
+        if (Run(NftCommands.FlushSets(set), out _, out var error))
         {
             return;
         }
         // Gone after a reload: then there is nothing to remove, but the sets come back for later openings.
-        if (TryRepair(out var repairError) == RepairOutcome.Failed || !Context.TryRun(NftCommands.FlushSets(set), out _, out error))
+        if (TryRepair(out var repairError) == RepairOutcome.Failed || !Run(NftCommands.FlushSets(set), out _, out error))
         {
             throw new InvalidOperationException($"cannot flush the openings of table {set.Family} {set.Table}: {(repairError.Length > 0 ? repairError : error)}");
         }
@@ -53,14 +75,14 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
             return false;
         }
         var add = NftCommands.AddElement(set, opening.Source, opening.Port, opening.Seconds);
-        if (Context.TryRun(add, out _, out error))
+        if (Run(add, out _, out error))
         {
             return true;
         }
         // Most often the table or set is gone (a ruleset reload): put it back and add once more.
         return TryRepair(out var repairError) switch
         {
-            RepairOutcome.Recreated => Context.TryRun(add, out _, out error),
+            RepairOutcome.Recreated => Run(add, out _, out error),
             RepairOutcome.Failed => Fail(repairError, out error),
             _ => false,
         };
@@ -68,12 +90,12 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
 
     public bool TryClose(FirewallOpening opening, out string error)
         => set.Holds(opening.Source)
-            ? Context.TryRun(NftCommands.DeleteElement(set, opening.Source, opening.Port), out _, out error)
+            ? Run(NftCommands.DeleteElement(set, opening.Source, opening.Port), out _, out error)
             : Fail("no IPv6 set", out error);
 
     public RepairOutcome TryRepair(out string error)
     {
-        if (Context.TryRun(NftCommands.ListChain(set), out var listing, out error) && listing == _chain)
+        if (Run(NftCommands.ListChain(set), out var listing, out error) && listing == _chain)
         {
             return RepairOutcome.Intact;
         }
@@ -88,7 +110,7 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
     /// <summary>Creates what is missing, rewrites the chain, and remembers how the chain lists now.</summary>
     private bool TryEnsure(out string error)
     {
-        if (!Context.TryRun(NftCommands.Ensure(set), out _, out error) || !Context.TryRun(NftCommands.ListChain(set), out var listing, out error))
+        if (!Run(NftCommands.Ensure(set), out _, out error) || !Run(NftCommands.ListChain(set), out var listing, out error))
         {
             return false;
         }
@@ -102,7 +124,11 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
         return false;
     }
 
-    /// <summary>Frees the context, and with it libnftables' cache; the next command makes a new one (<see cref="Context"/>).</summary>
+    /// <summary>
+    /// Frees the context, and with it libnftables' cache; the next command makes a new one
+    /// (<see cref="Run"/>). Its netlink socket has no close-on-exec, as the first one had none: the
+    /// worker's tools start with no descriptor above 2 (<see cref="FirewallTool"/>).
+    /// </summary>
     public void ReleaseCaches()
     {
         _context?.Dispose();
