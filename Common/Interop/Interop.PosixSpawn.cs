@@ -55,7 +55,8 @@ internal static unsafe partial class Interop
     /// With <paramref name="passed"/> the child gets exactly those descriptors as its 3, 4, ... and
     /// no other above 2, whatever this process holds without close-on-exec (glibc 2.34's
     /// addclosefrom: libraries such as libipset open sockets without it, and whoever started this
-    /// process may have left some open); without, every descriptor without close-on-exec is inherited. Returns the child's pid; an
+    /// process may have left some open); without, every descriptor without close-on-exec is
+    /// inherited. Returns the child's pid; an
     /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
     /// </summary>
     public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams, IReadOnlyList<string>? environment = null,
