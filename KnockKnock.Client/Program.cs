@@ -18,12 +18,16 @@ internal static class Program
     /// <summary>The command's name in its help and its messages.</summary>
     public const string Name = "knockknock";
 
-    private static int Main(string[] args) => args switch
+    private static int Main(string[] args)
     {
-        [Retransmissions.ChildArgument, var descriptor] => RunRetransmissions(descriptor),
-        [RawSockets.ChildArgument, var descriptor, .. var rest] => RunWithoutCapabilities(descriptor, rest),
-        _ => Run(args, StandardStreams.Output, StandardStreams.Error),
-    };
+        Interop.RestoreChildSignal();
+        return args switch
+        {
+            [Retransmissions.ChildArgument, var descriptor] => RunRetransmissions(descriptor),
+            [RawSockets.ChildArgument, var descriptor, .. var rest] => RunWithoutCapabilities(descriptor, rest),
+            _ => Run(args, StandardStreams.Output, StandardStreams.Error),
+        };
+    }
 
     /// <summary>connect or socks in the unprivileged copy, with the raw sockets it received (<see cref="RawSockets"/>).</summary>
     private static int RunWithoutCapabilities(string descriptor, string[] args)

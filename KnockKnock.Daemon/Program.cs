@@ -12,6 +12,7 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
+        Interop.RestoreChildSignal();
         var invokedAs = Path.GetFileName(Environment.GetCommandLineArgs()[0]);
         if (invokedAs == GenProfileCommand.CommandName || (args.Length > 0 && args[0] == "genprofile"))
         {

@@ -168,7 +168,7 @@ internal sealed class RawSockets : IDisposable
         }
         catch (ErrnoException e) when (e.Errno == LibC.ECHILD)
         {
-            throw KnockKnockException.Failure("the unprivileged copy's exit status is lost: this command was started with SIGCHLD ignored");
+            throw KnockKnockException.Failure("the unprivileged copy's exit status is lost: something else reaped it");
         }
         finally
         {

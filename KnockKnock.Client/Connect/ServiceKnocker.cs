@@ -102,7 +102,7 @@ internal sealed class ServiceKnocker
         }
         catch (ErrnoException)
         {
-            // ECHILD: started with SIGCHLD ignored, the kernel reaped it.
+            // ECHILD: something else reaped it (Main restores SIGCHLD, so not the kernel).
         }
     })
     { IsBackground = true, Name = "decoy reaper" }.Start();

@@ -47,7 +47,8 @@ internal static class FirewallTool
         outputWrite.Dispose();
         errorsWrite.Dispose();
         // The pidfd says when the tool itself has exited, and a signal through it reaches only the
-        // tool. None: it is gone and reaped already (only with SIGCHLD ignored), nothing to kill.
+        // tool. None: it is gone and reaped already (by something else: WorkerProgram and Program
+        // restore SIGCHLD at start), nothing to kill.
         using var pidfd = Interop.TryPidfdOpen(pid, out var opened, out _) ? opened : null;
         var stdout = new MemoryStream();
         var stderr = new MemoryStream();
@@ -71,7 +72,7 @@ internal static class FirewallTool
         }
         catch (ErrnoException e)
         {
-            // ECHILD: something else reaped it (SIGCHLD ignored), and its exit status is lost.
+            // ECHILD: something else reaped it, and its exit status is lost.
             error = $"{name}: its exit status is lost ({e.Message})";
             return false;
         }

@@ -42,7 +42,7 @@ internal static class Background
         }
         catch (ErrnoException)
         {
-            // ECHILD: SIGCHLD is ignored, so the kernel reaped it; it failed, its exit code is lost.
+            // ECHILD: something else reaped it (Main restores SIGCHLD, so not the kernel); its exit code is lost.
             return ExitCodes.Failure;
         }
         return code == 0 ? ExitCodes.Failure : code;

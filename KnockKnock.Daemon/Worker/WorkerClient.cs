@@ -60,8 +60,8 @@ internal sealed class WorkerClient : IDisposable
             }
             catch (ErrnoException)
             {
-                // ECHILD: SIGCHLD is ignored, so the kernel reaped it (waitpid fails once it has
-                // exited); -1 stands for the lost exit status.
+                // ECHILD: something else reaped it (Main restores SIGCHLD, so not the kernel);
+                // -1 stands for the lost exit status.
                 _exited.TrySetResult(-1);
             }
         }) { IsBackground = true, Name = "worker" }.Start();

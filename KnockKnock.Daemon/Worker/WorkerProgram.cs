@@ -10,5 +10,9 @@ internal static class WorkerProgram
     /// <summary>Its file name; the daemon runs it from the directory of its own executable.</summary>
     public const string FileName = "knockknock-worker";
 
-    private static int Main(string[] args) => WorkerMain.Run(args);
+    private static int Main(string[] args)
+    {
+        Interop.RestoreChildSignal();
+        return WorkerMain.Run(args);
+    }
 }

@@ -119,15 +119,16 @@ internal sealed class KnockSite : IDisposable
 
     /// <summary>
     /// Starts the daemon in the server namespace and waits for its "started:" line; with
-    /// <paramref name="journal"/>, reading that journald's journal (in its mount namespace).
+    /// <paramref name="journal"/>, reading that journald's journal (in its mount namespace); with
+    /// <paramref name="launcher"/>, through that argv prefix (one that execs in place).
     /// </summary>
-    public DaemonProcess StartDaemon(bool fileSource = false, JournaldHarness? journal = null)
+    public DaemonProcess StartDaemon(bool fileSource = false, JournaldHarness? journal = null, IReadOnlyList<string>? launcher = null)
     {
         string[] args = ["--foreground", "--config-dir", ConfigDirectory, "--state-dir", StateDirectory, "--pidfile", PidFile, "--firewall", Backend];
         var daemon = DaemonProcess.Start(
             Net.Server,
             fileSource ? [.. args, "--log-source", "file:" + LogFile] : journal is not null ? [.. args, "--log-source", "journal"] : args,
-            journal?.Enter);
+            launcher ?? journal?.Enter);
         _cleanup.Add(daemon);
         daemon.WaitUntilStarted();
         return daemon;
