@@ -100,7 +100,7 @@ internal sealed partial class DaemonHost
                 }
             };
             processor.Opened += positions.Request;
-            var release = new IdleRelease(() => processor.Statistics.Accepted + processor.Statistics.Rejected, HeapRelease.Run);
+            var release = new IdleRelease(() => processor.Statistics.Accepted + processor.Statistics.Rejected, () => processor.Openings.Count, HeapRelease.Run);
             using var statusTimer = new Timer(_ =>
             {
                 Publish();

@@ -38,6 +38,18 @@ internal sealed class GrantedOpenings
         }
     }
 
+    /// <summary>How many openings it holds: those not expired at the last <see cref="Current"/>, and any added since.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _openings.Count;
+            }
+        }
+    }
+
     public void Clear()
     {
         lock (_gate)
