@@ -22,20 +22,24 @@ namespace KnockKnock.Client;
 ///   capability, or with no_new_privs already set (a copy starting a copy), no exec can do that, and
 ///   the copy is not started.</item>
 /// </list>
-/// The copy then makes itself non-dumpable (again), checks every thread, closes what it inherited by
-/// accident and only then receives its raw sockets over a socket pair as SCM_RIGHTS (never on its
-/// command line, which others can read), checking each.
+/// It inherits its end of a socket pair as descriptor 3 and no other descriptor above 2. The copy
+/// then makes itself non-dumpable (again), checks every thread, and only then receives its raw
+/// sockets over that socket pair as SCM_RIGHTS (never on its command line, which others can read),
+/// checking each.
 /// </summary>
 internal static class UnprivilegedCopy
 {
     private const uint NobodyId = 65534;
 
+    // The copy's end of the socket pair: its descriptor 3, named on its command line.
+    private const string ChannelDescriptor = "3";
+
     // linux/capability.h: CAP_SETUID, bit 7 of CapEff.
     private const int CapabilitySetUid = 7;
 
     /// <summary>
-    /// Starts <c>/proc/self/exe ARGUMENT FD ARGUMENTS...</c>, FD being <paramref name="channel"/>
-    /// (inherited), as the summary says. With <paramref name="leaveRoot"/>, root's thread keeps its
+    /// Starts <c>/proc/self/exe ARGUMENT 3 ARGUMENTS...</c>, its descriptor 3 being
+    /// <paramref name="channel"/> and no other above 2 (posix_spawn's file actions), as the summary says. With <paramref name="leaveRoot"/>, root's thread keeps its
     /// capabilities so that the copy can leave uid 0 (<see cref="TakeChannel"/>); root's copy without
     /// it stays uid 0 without any capability. <paramref name="nullStandardStreams"/> gives it
     /// /dev/null instead of this process's streams. Returns its pid; an <see cref="IOException"/>
@@ -64,14 +68,13 @@ internal static class UnprivilegedCopy
                 {
                     Interop.DropThreadCapabilities();
                 }
-                copy = Interop.Spawn("/proc/self/exe", ["/proc/self/exe", argument, channel.Fd.ToString(CultureInfo.InvariantCulture), .. arguments], nullStandardStreams);
+                copy = Interop.Spawn("/proc/self/exe", ["/proc/self/exe", argument, ChannelDescriptor, .. arguments], nullStandardStreams, passed: [channel]);
             }
             catch (Exception e) when (e is IOException or ErrnoException)
             {
                 failure = e;
             }
         });
-        Interop.SetCloseOnExec(channel, false);
         thread.Start();
         thread.Join();
         return copy ?? throw new IOException($"the unprivileged process did not start: {failure?.Message}", failure);
@@ -81,8 +84,7 @@ internal static class UnprivilegedCopy
     /// In the copy, first thing: makes it non-dumpable, leaves uid 0 for nobody when
     /// <paramref name="leaveRoot"/> and it still can (glibc applies setres[ug]id to every thread;
     /// leaving uid 0 clears every capability), checks the descriptor <paramref name="descriptor"/>
-    /// and that no thread holds a capability, closes every other inherited descriptor above 2 and
-    /// returns the channel. Anything else (run by hand, by someone with a capability) is a usage
+    /// and that no thread holds a capability, and returns the channel. Anything else (run by hand, by someone with a capability) is a usage
     /// error naming <paramref name="argument"/>.
     /// </summary>
     public static FileDescriptorHandle TakeChannel(string argument, string descriptor, bool leaveRoot)
@@ -99,7 +101,6 @@ internal static class UnprivilegedCopy
         {
             throw KnockKnockException.Usage($"{argument} is for the client's own use");
         }
-        CloseInheritedDescriptors(fd);
         var channel = new FileDescriptorHandle(fd);
         Interop.SetCloseOnExec(channel, true);
         return channel;
@@ -138,21 +139,5 @@ internal static class UnprivilegedCopy
         var line = File.ReadAllLines("/proc/thread-self/status").Single(l => l.StartsWith("CapEff:", StringComparison.Ordinal));
         var effective = ulong.Parse(line["CapEff:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
         return (effective & (1UL << capability)) != 0;
-    }
-
-    /// <summary>Closes every descriptor from 3 up that is not close-on-exec (what a caller let it inherit), except <paramref name="keep"/>.</summary>
-    private static void CloseInheritedDescriptors(int keep)
-    {
-        var open = Directory.EnumerateFiles("/proc/self/fd")
-            .Select(path => int.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ? fd : -1)
-            .Where(fd => fd > 2 && fd != keep)
-            .ToList();
-        foreach (var fd in open)
-        {
-            if (Interop.DescriptorFlags(fd) is { } flags && (flags & LibC.FD_CLOEXEC) == 0)
-            {
-                _ = Interop.Close(fd);
-            }
-        }
     }
 }
