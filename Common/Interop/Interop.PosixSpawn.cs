@@ -52,15 +52,14 @@ internal static unsafe partial class Interop
     /// this process's environment. With <paramref name="nullStandardStreams"/> the child's
     /// descriptors 0, 1 and 2 are on /dev/null, otherwise this process's; then
     /// <paramref name="output"/> and <paramref name="errors"/>, when given, become its 1 and 2.
-    /// With <paramref name="passed"/> the child gets exactly those descriptors as its 3, 4, ... and
-    /// no other above 2, whatever this process holds without close-on-exec (glibc 2.34's
+    /// The child gets exactly the <paramref name="passed"/> descriptors as its 3, 4, ... and no
+    /// other above 2, whatever this process holds without close-on-exec (glibc 2.34's
     /// addclosefrom: libraries such as libipset open sockets without it, and whoever started this
-    /// process may have left some open); without, every descriptor without close-on-exec is
-    /// inherited. Returns the child's pid; an
+    /// process may have left some open), whatever their numbers here. Returns the child's pid; an
     /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
     /// </summary>
-    public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams, IReadOnlyList<string>? environment = null,
-        FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null, IReadOnlyList<FileDescriptorHandle>? passed = null)
+    public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams, IReadOnlyList<FileDescriptorHandle> passed,
+        IReadOnlyList<string>? environment = null, FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null)
     {
         var strings = new List<string>(arguments);
         if (environment is null)
@@ -97,6 +96,22 @@ internal static unsafe partial class Interop
             SpawnCheck(PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags", path);
             SpawnCheck(PosixSpawnFileActionsInit(fileActions), "posix_spawn_file_actions_init", path);
             fileActionsReady = true;
+            // Every source first to a number above every source and target, then to its place: a
+            // source may sit where another one's target is (0 - 2, or 3, 4, ...), as when this
+            // process started with a standard stream closed and pipe2 or socketpair returned it.
+            FileDescriptorHandle?[] sources = [.. passed, output, errors];
+            var above = 3 + passed.Count;
+            foreach (var source in sources)
+            {
+                above = Math.Max(above, (source?.Fd ?? 0) + 1);
+            }
+            for (var i = 0; i < sources.Length; i++)
+            {
+                if (sources[i] is { } source)
+                {
+                    SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, source.Fd, above + i), "posix_spawn_file_actions_adddup2", path);
+                }
+            }
             if (nullStandardStreams)
             {
                 SpawnCheck(PosixSpawnFileActionsAddOpen(fileActions, 0, "/dev/null", LibC.O_RDWR, 0), "posix_spawn_file_actions_addopen", path);
@@ -104,34 +119,21 @@ internal static unsafe partial class Interop
                 SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, 0, 2), "posix_spawn_file_actions_adddup2", path);
             }
             // dup2 clears close-on-exec on the copy it makes, so a close-on-exec pipe end works here.
-            // The caller holds both handles open until this returns.
+            // The caller holds every handle open until this returns.
             if (output is not null)
             {
-                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, output.Fd, 1), "posix_spawn_file_actions_adddup2", path);
+                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, above + passed.Count, 1), "posix_spawn_file_actions_adddup2", path);
             }
             if (errors is not null)
             {
-                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, errors.Fd, 2), "posix_spawn_file_actions_adddup2", path);
+                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, above + passed.Count + 1, 2), "posix_spawn_file_actions_adddup2", path);
             }
-            if (passed is not null)
+            for (var i = 0; i < passed.Count; i++)
             {
-                // Each one first to a number above every source and target, then down to 3, 4, ...:
-                // a source may sit where another one's target is.
-                var above = 3 + passed.Count;
-                foreach (var descriptor in passed)
-                {
-                    above = Math.Max(above, descriptor.Fd + 1);
-                }
-                for (var i = 0; i < passed.Count; i++)
-                {
-                    SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, passed[i].Fd, above + i), "posix_spawn_file_actions_adddup2", path);
-                }
-                for (var i = 0; i < passed.Count; i++)
-                {
-                    SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, above + i, 3 + i), "posix_spawn_file_actions_adddup2", path);
-                }
-                SpawnCheck(PosixSpawnFileActionsAddCloseFrom(fileActions, 3 + passed.Count), "posix_spawn_file_actions_addclosefrom_np", path);
+                SpawnCheck(PosixSpawnFileActionsAddDup2(fileActions, above + i, 3 + i), "posix_spawn_file_actions_adddup2", path);
             }
+            // The temporaries, and whatever this process holds without close-on-exec.
+            SpawnCheck(PosixSpawnFileActionsAddCloseFrom(fileActions, 3 + passed.Count), "posix_spawn_file_actions_addclosefrom_np", path);
             SpawnCheck(PosixSpawnNative(out var pid, path, fileActions, attributes, vector, vector + arguments.Count + 1), "posix_spawn", path);
             return pid;
         }

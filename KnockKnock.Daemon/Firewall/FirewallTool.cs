@@ -36,7 +36,7 @@ internal static class FirewallTool
         int pid;
         try
         {
-            pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, s_environment, outputWrite, errorsWrite, passed: []);
+            pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, passed: [], s_environment, outputWrite, errorsWrite);
         }
         catch (ErrnoException e)
         {

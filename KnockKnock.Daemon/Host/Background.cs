@@ -24,7 +24,7 @@ internal static class Background
         using (write)
         {
             // Its stdin and stdout on /dev/null, its stderr this pipe, no other descriptor; this process's environment.
-            pid = Interop.Spawn(self, [self, ChildMode, .. args], nullStandardStreams: true, errors: write, passed: []);
+            pid = Interop.Spawn(self, [self, ChildMode, .. args], nullStandardStreams: true, passed: [], errors: write);
         }
         foreach (var line in PipeLines.Read(lines))
         {

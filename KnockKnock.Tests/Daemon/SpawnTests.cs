@@ -24,7 +24,7 @@ public sealed class SpawnTests
             using (listing.Write)
             {
                 pid = Interop.Spawn("/bin/sh", ["/bin/sh", "-c", "echo first >&3; echo second >&4; ls /proc/$$/fd"], nullStandardStreams: true,
-                    output: listing.Write, passed: [first.Write, second.Write]);
+                    passed: [first.Write, second.Write], output: listing.Write);
             }
             Assert.That(Interop.WaitForExit(pid), Is.Zero);
             using (first.Read)
@@ -40,6 +40,40 @@ public sealed class SpawnTests
         finally
         {
             _ = Tmds.Linux.LibC.close(leaked);
+        }
+    }
+
+    [Test]
+    public void A_passed_descriptor_numbered_0_still_arrives_as_3_under_null_standard_streams()
+    {
+        // As in a process started with its standard input closed, where pipe2 or socketpair returns 0.
+        var channel = Interop.Pipe();
+        var listing = Interop.Pipe();
+        var savedInput = Tmds.Linux.LibC.dup(0);
+        Assert.That(savedInput, Is.GreaterThan(2));
+        int pid;
+        try
+        {
+            Assert.That(Tmds.Linux.LibC.dup2(channel.Write.Fd, 0), Is.Zero);
+            using var atZero = new FileDescriptorHandle(0, ownsHandle: false);
+            using (listing.Write)
+            {
+                pid = Interop.Spawn("/bin/sh", ["/bin/sh", "-c", "echo through >&3; ls /proc/$$/fd"], nullStandardStreams: true,
+                    passed: [atZero], output: listing.Write);
+            }
+        }
+        finally
+        {
+            _ = Tmds.Linux.LibC.dup2(savedInput, 0);
+            _ = Tmds.Linux.LibC.close(savedInput);
+            channel.Write.Dispose();
+        }
+        Assert.That(Interop.WaitForExit(pid), Is.Zero);
+        using (channel.Read)
+        using (listing.Read)
+        {
+            Assert.That(PipeLines.Read(channel.Read).ToList(), Is.EqualTo(new[] { "through" }), "the child's 3 is the pipe, not /dev/null");
+            Assert.That(PipeLines.Read(listing.Read).ToList(), Is.EqualTo(new[] { "0", "1", "2", "3" }));
         }
     }
 }
