@@ -25,6 +25,16 @@ internal sealed class WorkerClient : IDisposable
 {
     private static readonly TimeSpan s_replyTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan s_exitTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The worker's whole environment, whatever the daemon's: the fixed PATH and locale its tools
+    /// also get (<see cref="FirewallTool"/>), and the runtime's diagnostics off (no listening socket
+    /// in a root process, whatever the build). Nothing of the environment root started the daemon
+    /// with reaches the process that stays root: no DOTNET_ setting there can change its GC (its gen0
+    /// budget is built into its image, and the environment would win over that) or anything else.
+    /// </summary>
+    private static readonly string[] s_workerEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "DOTNET_EnableDiagnostics=0"];
+
     private readonly FileDescriptorHandle _socket;
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,7 +106,7 @@ internal sealed class WorkerClient : IDisposable
             int pid;
             using (write)
             {
-                pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, WorkerEnvironment(), errors: write, passed: [theirs, counters]);
+                pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, passed: [theirs, counters], s_workerEnvironment, errors: write);
             }
             theirs.Dispose();
             return new WorkerClient(mine, pid, read, onMessage);
@@ -108,28 +118,6 @@ internal sealed class WorkerClient : IDisposable
             errorsRead?.Dispose();
             throw;
         }
-    }
-
-    /// <summary>
-    /// The daemon's environment (root's, from start-up), with the runtime's diagnostics off (no
-    /// listening socket in a root process, whatever the build) and a gen0 budget of 256 KiB (hex):
-    /// the worker allocates a little per request and would otherwise grow by megabytes (the default
-    /// budget follows the CPU cache) before its first collection.
-    /// </summary>
-    private static List<string> WorkerEnvironment()
-    {
-        string[] ours = ["DOTNET_EnableDiagnostics=0", "DOTNET_GCgen0size=40000"];
-        var environment = new List<string>();
-        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
-        {
-            var name = (string)variable.Key;
-            if (!ours.Any(o => o.StartsWith(name + "=", StringComparison.Ordinal)))
-            {
-                environment.Add($"{name}={variable.Value}");
-            }
-        }
-        environment.AddRange(ours);
-        return environment;
     }
 
     /// <summary>

@@ -64,6 +64,21 @@ public sealed partial class PrivilegeSeparationTests(string backend)
     }
 
     [Test]
+    public void The_root_worker_gets_a_fixed_environment_and_nothing_of_the_one_the_daemon_was_started_with()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend);
+        // What root's shell might hold: a runtime setting (the environment wins over the budget
+        // built into the worker's image), a library's variable, anything.
+        using var daemon = site.StartDaemon(launcher: ["/usr/bin/env", "DOTNET_GCgen0size=1000", "LD_LIBRARY_PATH=/nonexistent", "KNOCKKNOCK_PLANTED=1"]);
+
+        var environment = File.ReadAllText($"/proc/{daemon.WorkerProcessId}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.That(environment, Is.EquivalentTo(new[] { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "DOTNET_EnableDiagnostics=0" }));
+        Assert.That(File.ReadAllText($"/proc/{daemon.ProcessId}/environ"), Does.Contain("KNOCKKNOCK_PLANTED=1"), "the daemon itself did get it");
+    }
+
+    [Test]
     public void Neither_the_daemon_nor_the_worker_listens_on_any_socket_not_even_a_Unix_one()
     {
         Root.Require();
