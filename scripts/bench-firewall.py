@@ -10,10 +10,13 @@ by side comparison), with the daemon and its worker pinned to one CPU (taskset):
               interleaved round by round, so all see the same machine noise.
   sustained   --rate distinct valid knocks per second for --seconds, from 8000 source addresses:
               knocks accepted (all must be), the lag from each knock's send to the daemon's
-              "accepted knock" line, and the RSS and PSS of daemon and worker idle, 2 s after the
-              run, and again once every opening has expired and the worker has been idle through
+              "accepted knock" line, and the RSS and PSS of daemon and worker idle (--settle s after
+              start), 2 s after the run, and again once every opening has expired and the worker has been idle through
               one of its 10 s firewall checks since (the last acceptance + the delay + 12 s); with
               --memory, where each process's RSS goes (mappings from /proc/PID/smaps) and its threads.
+  idle        with --idle-minutes, instead of both: every arm's daemon started at once and left
+              without a knock, its RSS every 20 s (an idle daemon still allocates at its status
+              ticks, until a collection).
 
 Where the server's packet receive runs matters (docs/PERFORMANCE.md section 8): veth delivers a
 packet in the sender's context, so the server namespace's netfilter, and the LOG line's printk, run
@@ -35,6 +38,8 @@ Usage (root; everything happens in network namespaces it creates and deletes):
       [--rounds 5] [--knocks 40] [--rate 500] [--seconds 20] [--old-seconds 2] [--cpu 1]
       [--knock-cache FILE] [--same-knocks] [--memory] [--rps]
 Memory (docs/PERFORMANCE.md section 8): --rounds 0 --rate 500 --seconds 20 --old-seconds 20 --same-knocks --memory
+  --settle 90 (the idle figure after the first collection, which idle status ticks bring within a minute)
+Idle over time (no knock; every arm at once, so that all read the same kernel log): --idle-minutes 10
 DIR is an install.sh prefix (bin/knockknock, bin/knockknock-daemon, bin/knockknock-minimal-firewall).
 """
 
@@ -377,6 +382,27 @@ def fdatasync_ms(directory, count=50):
         os.unlink(path)
 
 
+def idle_run(arms, minutes):
+    """Every arm's daemon at once, and no knock at all, for MINUTES: RSS of daemon and worker every 20 s."""
+    print(f"load {os.getloadavg()[0]:.1f}; {len(arms)} arms idle at once for {minutes:g} min, RSS daemon + worker (MB) every 20 s:", flush=True)
+    for n, arm in enumerate(arms):
+        arm.start(0, f"i{n}")
+    try:
+        start = time.time()
+        while True:
+            row = []
+            for arm in arms:
+                (daemon, _), (worker, _) = arm.daemon.rss()
+                row.append(f"{arm.name} {daemon / 1024:.2f} + {worker / 1024:.2f} = {(daemon + worker) / 1024:.2f}")
+            print(f"  {time.time() - start:5.0f} s: " + "; ".join(row), flush=True)
+            if time.time() - start >= minutes * 60:
+                break
+            time.sleep(20)
+    finally:
+        for arm in arms:
+            arm.stop()
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
@@ -399,6 +425,9 @@ def main():
                              "without it the client's CPU runs it, where veth delivers")
     parser.add_argument("--same-knocks", action="store_true", help="every sustained run replays the same knocks (fresh state each)")
     parser.add_argument("--memory", action="store_true", help="also print where each process's RSS goes (mappings, threads)")
+    parser.add_argument("--settle", type=float, default=2, help="seconds from start to the idle measurement of a sustained run")
+    parser.add_argument("--idle-minutes", type=float,
+                        help="instead of latency and sustained runs: every arm idle at once, no knock, RSS every 20 s for this long")
     parser.add_argument("--knock-cache", help="keep the made knocks in this file and use it again (same profile: keeps the profile too)")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -408,6 +437,12 @@ def main():
     bench = Bench(args)
     builds = [("new", args.prefix)] + ([("old", args.old_prefix)] if args.old_prefix else [])
     arms = [Arm(f"{name} {backend}", prefix, backend, bench) for backend in backends for name, prefix in builds]
+    if args.idle_minutes:
+        try:
+            idle_run(arms, args.idle_minutes)
+        finally:
+            run("rm", "-rf", bench.tmp, check=False)
+        return
     sustained_counts = [args.rate * (args.seconds if a.name.startswith("new") else args.old_seconds) for a in arms]
     total = len(arms) * args.rounds * args.knocks + (max(sustained_counts) if args.same_knocks else sum(sustained_counts))
     knocks = os.path.join(bench.tmp, "knocks.bin")
@@ -459,7 +494,7 @@ def main():
             first = shared_first if args.same_knocks else bench.slice(count)
             arm.start(first, f"s{n}")
             try:
-                time.sleep(2)
+                time.sleep(args.settle)
                 idle = arm.daemon.rss()
                 idle_mappings = arm.daemon.mappings() if args.memory else None
                 self_dir = arm.state

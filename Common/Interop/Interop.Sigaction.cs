@@ -13,8 +13,7 @@ internal static unsafe partial class Interop
     /// A parent that ignores SIGCHLD passes that on through exec, and then the kernel reaps our
     /// children itself: waitpid fails with ECHILD and their exit status is lost (a firewall tool's
     /// "failed" could not be told from "ran"). Puts back the default disposition when SIGCHLD
-    /// arrived ignored, and leaves any handler alone. Each executable calls it first thing in Main,
-    /// before the runtime could install a handler of its own that remembers "ignored".
+    /// arrived ignored, and leaves any handler alone. Each executable calls it first thing in Main.
     /// </summary>
     public static void RestoreChildSignal()
     {

@@ -248,6 +248,17 @@ public abstract class WorkerFirewallTests(string backend, AddressFamily family)
         Assert.That(open.Where(d => (d.Flags & closeOnExec) == 0).Select(d => d.Fd), Is.Empty, "descriptors a tool would inherit");
     }
 
+    [Test]
+    public void A_worker_started_with_SIGCHLD_ignored_restores_it_and_its_firewall_tools_report_their_exit()
+    {
+        // Started directly, not by a daemon (which would hand it the default already).
+        using var worker = TestWorker.Start(_firewall, _net.Server, 5, launcherPrefix: IgnoredChildSignal.Launcher);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
+        Assert.That(Connects(), Is.True);
+        // Only now: the answer above came from the worker itself, past the launchers' execs.
+        Assert.That(IgnoredChildSignal.IsIgnored(worker.ProcessId), Is.False);
+    }
+
     private protected TestWorker StartWorker(int delay, List<string>? messages = null, TestWorker? counters = null)
         => TestWorker.Start(_firewall, _net.Server, delay, messages, counters: counters);
 
