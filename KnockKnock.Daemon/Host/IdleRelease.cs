@@ -9,10 +9,12 @@ namespace KnockKnock.Daemon.Host;
 /// as the worker does for its own: measured after 10,000 knocks, the daemon's managed heap kept
 /// 2.6 MB it no longer used at the first, and 1.0 MB of expired openings at the second
 /// (docs/PERFORMANCE.md, section 8). A flood of bogus lines allocates nothing and triggers
-/// nothing. Called from one timer only.
+/// nothing. Called from one timer, whose callbacks may overlap when one takes longer than its
+/// period (a slow disk under the status write): a tick that finds another still running does nothing.
 /// </summary>
 internal sealed class IdleRelease(Func<long> knocks, Func<int> openings, Action release)
 {
+    private readonly Lock _gate = new();
     private long _seen;
     private bool _pending;
     private bool _draining;
@@ -22,6 +24,22 @@ internal sealed class IdleRelease(Func<long> knocks, Func<int> openings, Action 
     /// since; or, after that, once when the last granted opening has expired.
     /// </summary>
     public void Tick()
+    {
+        if (!_gate.TryEnter())
+        {
+            return;
+        }
+        try
+        {
+            Step();
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    private void Step()
     {
         var now = knocks();
         if (now != _seen)

@@ -81,4 +81,35 @@ public sealed class IdleReleaseTests
         release.Tick();
         Assert.That(releases, Is.EqualTo(3));
     }
+
+    [Test]
+    public void A_tick_while_another_is_still_releasing_does_nothing()
+    {
+        long knocks = 5;
+        var releases = 0;
+        using var releasing = new ManualResetEventSlim();
+        using var finish = new ManualResetEventSlim();
+        var release = new IdleRelease(() => knocks, () => 0, () =>
+        {
+            Interlocked.Increment(ref releases);
+            releasing.Set();
+            finish.Wait();
+        });
+        release.Tick();
+        var first = new Thread(release.Tick);
+        first.Start();
+        Assert.That(releasing.Wait(TimeSpan.FromSeconds(10)), Is.True);
+
+        knocks = 6;
+        release.Tick(); // would note the new knocks; it must not touch the state while the other runs
+        release.Tick();
+        finish.Set();
+        first.Join();
+
+        Assert.That(releases, Is.EqualTo(1));
+        release.Tick();
+        Assert.That(releases, Is.EqualTo(1), "the knock at 6 is news to the next tick that runs");
+        release.Tick();
+        Assert.That(releases, Is.EqualTo(2));
+    }
 }

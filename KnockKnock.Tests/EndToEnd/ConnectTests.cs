@@ -139,8 +139,10 @@ public sealed partial class ConnectTests(string backend)
         // The decoy sender then sends two retransmissions (+1 s, +2 s) and ends by itself.
         site.Net.Client.Exec("sysctl", "-q", "-w", "net.ipv4.tcp_syn_retries=1", "net.ipv4.tcp_syn_linear_timeouts=1");
         using var daemon = site.StartDaemon();
-        var start = new ProcessStartInfo("ip") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["netns", "exec", site.Net.Client.Name, Binaries.Client, "connect", site.Net.ServerAddress, Text(KnockSite.Service), "--profile-dir", Path.Combine(site.ClientDirectory, "alpha"), "-v"])
+        // Started holding a descriptor without close-on-exec (7, /etc/passwd), as a careless parent
+        // would leave it: neither copy may get it.
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in (string[])["-c", "exec 7</etc/passwd; exec \"$@\"", "sh", "ip", "netns", "exec", site.Net.Client.Name, Binaries.Client, "connect", site.Net.ServerAddress, Text(KnockSite.Service), "--profile-dir", Path.Combine(site.ClientDirectory, "alpha"), "-v"])
         {
             start.ArgumentList.Add(argument);
         }
@@ -162,6 +164,9 @@ public sealed partial class ConnectTests(string backend)
             Assert.That(SocketsOf(connect.Id), Is.Empty, "the process as started kept no socket after handing the raw ones over");
             Assert.That(Command.Check("stat", "-c", "%u", $"/proc/{relay}/status").Trim(), Is.EqualTo("0"), "the relay with the raw sockets is not dumpable (its /proc files are root's)");
             Assert.That(ThreadProblems(decoys), Is.Empty, "the decoy sender");
+            Assert.That(Opened(connect.Id), Does.Contain("/etc/passwd"), "the leak is there to be passed on");
+            Assert.That(Opened(relay), Does.Not.Contain("/etc/passwd"), "the relaying copy");
+            Assert.That(Opened(decoys), Does.Not.Contain("/etc/passwd"), "the decoy sender");
         }
         finally
         {
@@ -238,6 +243,10 @@ public sealed partial class ConnectTests(string backend)
             Thread.Sleep(50);
         }
     }
+
+    /// <summary>What each descriptor of <paramref name="pid"/> links to (/proc/PID/fd).</summary>
+    private static List<string> Opened(int pid)
+        => [.. Directory.EnumerateFiles($"/proc/{pid}/fd").Select(f => new FileInfo(f).LinkTarget ?? "")];
 
     /// <summary>The socket descriptors (/proc/PID/fd links to socket:[...]) of <paramref name="pid"/>.</summary>
     internal static List<string> SocketsOf(int pid)

@@ -35,6 +35,11 @@ public sealed class IgnoredChildSignalTests(string backend)
         site.ClientKnock(KnockSite.Service);
         Assert.That(daemon.WaitForLine("accepted knock:", TimeSpan.FromSeconds(10)), Is.Not.Null, daemon.Output);
         Assert.That(site.CanConnect(), Is.True, daemon.Output);
+
+        // Its reading of the firewall at start (nft list ruleset, iptables-save) and its wait for
+        // the worker at the end both got their exit status.
+        Assert.That(daemon.Stop(), Is.Zero, daemon.Output);
+        Assert.That(daemon.Output, Does.Not.Contain("exit status is lost").And.Not.Contain("code -1"));
     }
 
     [Test]
