@@ -5,7 +5,8 @@ namespace KnockKnock;
 
 internal static unsafe partial class Interop
 {
-    // <spawn.h> (glibc): a flag of posix_spawnattr_setflags.
+    // <spawn.h> (glibc): flags of posix_spawnattr_setflags.
+    private const short POSIX_SPAWN_SETPGROUP = 0x02;
     private const short POSIX_SPAWN_SETSIGMASK = 0x08;
 
     // sizeof(posix_spawnattr_t) is 336 and sizeof(posix_spawn_file_actions_t) 80 in glibc (x86-64,
@@ -24,6 +25,9 @@ internal static unsafe partial class Interop
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_setsigmask")]
     private static partial int PosixSpawnAttrSetSigMask(void* attributes, sigset_t* signals);
+
+    [LibraryImport("libc", EntryPoint = "posix_spawnattr_setpgroup")]
+    private static partial int PosixSpawnAttrSetProcessGroup(void* attributes, int processGroup);
 
     [LibraryImport("libc", EntryPoint = "posix_spawnattr_destroy")]
     private static partial int PosixSpawnAttrDestroy(void* attributes);
@@ -55,11 +59,13 @@ internal static unsafe partial class Interop
     /// The child gets exactly the <paramref name="passed"/> descriptors as its 3, 4, ... and no
     /// other above 2, whatever this process holds without close-on-exec (glibc 2.34's
     /// addclosefrom: libraries such as libipset open sockets without it, and whoever started this
-    /// process may have left some open), whatever their numbers here. Returns the child's pid; an
+    /// process may have left some open), whatever their numbers here. With
+    /// <paramref name="ownProcessGroup"/> the child leads a process group of its own, so that what
+    /// a terminal sends to this process's group (Ctrl-C, a hang-up) does not reach it. Returns the child's pid; an
     /// <see cref="ErrnoException"/> when it did not start (glibc reports a failed exec here too).
     /// </summary>
     public static int Spawn(string path, IReadOnlyList<string> arguments, bool nullStandardStreams, IReadOnlyList<FileDescriptorHandle> passed,
-        IReadOnlyList<string>? environment = null, FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null)
+        IReadOnlyList<string>? environment = null, FileDescriptorHandle? output = null, FileDescriptorHandle? errors = null, bool ownProcessGroup = false)
     {
         var strings = new List<string>(arguments);
         if (environment is null)
@@ -93,7 +99,12 @@ internal static unsafe partial class Interop
             sigset_t none;
             new Span<byte>(&none, sizeof(sigset_t)).Clear();
             SpawnCheck(PosixSpawnAttrSetSigMask(attributes, &none), "posix_spawnattr_setsigmask", path);
-            SpawnCheck(PosixSpawnAttrSetFlags(attributes, POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags", path);
+            if (ownProcessGroup)
+            {
+                SpawnCheck(PosixSpawnAttrSetProcessGroup(attributes, 0), "posix_spawnattr_setpgroup", path);
+            }
+            SpawnCheck(PosixSpawnAttrSetFlags(attributes, ownProcessGroup ? (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP) : POSIX_SPAWN_SETSIGMASK),
+                "posix_spawnattr_setflags", path);
             SpawnCheck(PosixSpawnFileActionsInit(fileActions), "posix_spawn_file_actions_init", path);
             fileActionsReady = true;
             // Every source first to a number above every source and target, then to its place: a

@@ -86,7 +86,10 @@ internal sealed class WorkerClient : IDisposable
     /// <summary>
     /// Starts the worker: <paramref name="executable"/>, the knockknock-worker file the caller
     /// checked; <paramref name="launcher"/> is an argv prefix, its first word an absolute path,
-    /// that must exec it in place (tests use <c>/bin/ip netns exec NAME</c>).
+    /// that must exec it in place (tests use <c>/bin/ip netns exec NAME</c>). It leads a process
+    /// group of its own: Ctrl-C or a hang-up at the terminal of a <c>--foreground</c> daemon reaches
+    /// the daemon, which stops it in order (the worker removes the openings), and not the worker,
+    /// which SIGINT and SIGHUP would end at once.
     /// </summary>
     /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
     /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>
@@ -106,7 +109,7 @@ internal sealed class WorkerClient : IDisposable
             int pid;
             using (write)
             {
-                pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, passed: [theirs, counters], s_workerEnvironment, errors: write);
+                pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, passed: [theirs, counters], s_workerEnvironment, errors: write, ownProcessGroup: true);
             }
             theirs.Dispose();
             return new WorkerClient(mine, pid, read, onMessage);
