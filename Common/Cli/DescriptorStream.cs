@@ -7,9 +7,10 @@ namespace KnockKnock.Cli;
 /// Write-only stream over an inherited descriptor (standard output or error) that it does not own:
 /// every write is write(2) at the descriptor's own file offset, retried until all bytes are out.
 /// Like the console it replaces, it drops output that nobody can read: a reader that has gone
-/// (EPIPE: `knockknock ... | head -0` must not turn a sent knock into a failure) or a descriptor
-/// not open for writing (EBADF); it waits out a full non-blocking descriptor (EAGAIN). Any other
-/// error is an exception naming the stream.
+/// (EPIPE: `knockknock ... | head -0` must not turn a sent knock into a failure), a terminal that
+/// hung up (EIO: a `--foreground` daemon's closed terminal must not turn its stop into a crash),
+/// or a descriptor not open for writing (EBADF); it waits out a full non-blocking descriptor
+/// (EAGAIN). Any other error is an exception naming the stream.
 /// </summary>
 internal sealed class DescriptorStream(int fd, string name) : Stream
 {
@@ -40,7 +41,7 @@ internal sealed class DescriptorStream(int fd, string name) : Stream
                 continue;
             }
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EPIPE || errno == LibC.EBADF)
+            if (errno == LibC.EPIPE || errno == LibC.EIO || errno == LibC.EBADF)
             {
                 return;
             }

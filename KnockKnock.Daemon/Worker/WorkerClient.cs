@@ -87,9 +87,9 @@ internal sealed class WorkerClient : IDisposable
     /// Starts the worker: <paramref name="executable"/>, the knockknock-worker file the caller
     /// checked; <paramref name="launcher"/> is an argv prefix, its first word an absolute path,
     /// that must exec it in place (tests use <c>/bin/ip netns exec NAME</c>). It leads a process
-    /// group of its own: Ctrl-C or a hang-up at the terminal of a <c>--foreground</c> daemon reaches
-    /// the daemon, which stops it in order (the worker removes the openings), and not the worker,
-    /// which SIGINT and SIGHUP would end at once.
+    /// group of its own, so what a terminal sends to a <c>--foreground</c> daemon's group reaches
+    /// the daemon only, which then deals with its worker: Ctrl-C stops both in order (the worker
+    /// removes the openings), a hang-up reloads by exit (the worker detaches, keeping them).
     /// </summary>
     /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
     /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>

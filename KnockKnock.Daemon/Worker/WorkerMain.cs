@@ -103,13 +103,19 @@ internal static class WorkerMain
         // the sockets open now; the tools start with no descriptor above 2 at all (FirewallTool),
         // which covers a context made later (after an idle release) too.
         Interop.SetCloseOnExecFrom(3);
-        var gate = new OpeningGate(worker.Policy, counters, openings, new RateLimiter(worker.Policy.MaxRatePerSecond, TimeProvider.System), TimeProvider.System, Log);
-        // SIGTERM (or the parent's death) ends the read loop below like end of stream does.
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        void EndOfStream(PosixSignalContext context)
         {
             context.Cancel = true;
             Interop.Shutdown(worker.Socket);
-        });
+        }
+        var gate = new OpeningGate(worker.Policy, counters, openings, new RateLimiter(worker.Policy.MaxRatePerSecond, TimeProvider.System), TimeProvider.System, Log);
+        // SIGTERM (or the parent's death) ends the read loop below like end of stream does; so do
+        // SIGINT and SIGHUP, whose default would end the worker at once and leave its openings: the
+        // kernel sends SIGHUP (with SIGCONT) to the worker's own process group if it was stopped
+        // when the daemon went, and nothing else should send either.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, EndOfStream);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, EndOfStream);
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, EndOfStream);
         if (Answer(worker, gate, openings))
         {
             openings.Detach();

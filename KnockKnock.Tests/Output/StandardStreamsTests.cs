@@ -100,6 +100,41 @@ public sealed class StandardStreamsTests
     }
 
     [Test]
+    public unsafe void A_terminal_that_hung_up_drops_the_output_instead_of_failing()
+    {
+        // A pseudo-terminal whose master side closed, as when a --foreground daemon's terminal goes.
+        const int TIOCSPTLCK = 0x40045431;
+        var TIOCGPTN = unchecked((int)0x80045430);
+        int master, unlock = 0, number = 0;
+        fixed (byte* path = "/dev/ptmx\0"u8)
+        {
+            master = LibC.open(path, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC, 0);
+        }
+        Assert.That(master, Is.GreaterThan(2), "open /dev/ptmx");
+        Assert.That(LibC.ioctl(master, TIOCSPTLCK, &unlock), Is.Zero);
+        Assert.That(LibC.ioctl(master, TIOCGPTN, &number), Is.Zero);
+        int terminal;
+        fixed (byte* path = System.Text.Encoding.ASCII.GetBytes($"/dev/pts/{number}\0"))
+        {
+            terminal = LibC.open(path, LibC.O_WRONLY | LibC.O_NOCTTY | LibC.O_CLOEXEC, 0);
+        }
+        Assert.That(terminal, Is.GreaterThan(2), "open the terminal side");
+        try
+        {
+            Assert.That(LibC.close(master), Is.Zero);
+            Assert.That(Interop.Write(terminal, "x"u8), Is.EqualTo((nint)(-1)));
+            Assert.That(Marshal.GetLastPInvokeError(), Is.EqualTo(LibC.EIO), "the terminal hung up");
+            using var stream = new DescriptorStream(terminal, "standard error");
+
+            Assert.DoesNotThrow(() => stream.Write("stopping\n"u8));
+        }
+        finally
+        {
+            _ = LibC.close(terminal);
+        }
+    }
+
+    [Test]
     public void A_descriptor_not_open_for_writing_drops_the_output_instead_of_failing()
     {
         using var readOnly = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read);

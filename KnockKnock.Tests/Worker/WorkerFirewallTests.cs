@@ -180,12 +180,14 @@ public abstract class WorkerFirewallTests(string backend, AddressFamily family)
         Assert.That(ListOpenings(), Does.Not.Contain(_clientText));
     }
 
-    [Test]
-    public void Sigterm_removes_every_opening_and_the_worker_exits_0()
+    [TestCase(15, TestName = "{m}(SIGTERM)")]
+    [TestCase(2, TestName = "{m}(SIGINT)")]
+    [TestCase(1, TestName = "{m}(SIGHUP)")]
+    public void Sigterm_sigint_or_sighup_removes_every_opening_and_the_worker_exits_0(int signal)
     {
         using var worker = StartWorker(60);
         Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
-        Assert.That(LibC.kill(worker.ProcessId, LibC.SIGTERM), Is.Zero);
+        Assert.That(LibC.kill(worker.ProcessId, signal), Is.Zero);
         Assert.That(worker.Exited.Wait(TimeSpan.FromSeconds(10)), Is.True);
         Assert.That(worker.Exited.Result, Is.Zero);
         Assert.That(ListOpenings(), Does.Not.Contain(_clientText));
