@@ -8,9 +8,10 @@ namespace KnockKnock.Cli;
 /// every write is write(2) at the descriptor's own file offset, retried until all bytes are out.
 /// Like the console it replaces, it drops output that nobody can read: a reader that has gone
 /// (EPIPE: `knockknock ... | head -0` must not turn a sent knock into a failure), a terminal that
-/// hung up (EIO: a `--foreground` daemon's closed terminal must not turn its stop into a crash),
-/// or a descriptor not open for writing (EBADF); it waits out a full non-blocking descriptor
-/// (EAGAIN). Any other error is an exception naming the stream.
+/// hung up (EIO on a character device: a `--foreground` daemon's closed terminal must not turn its
+/// stop into a crash; EIO from a file's disk is still an error), or a descriptor not open for
+/// writing (EBADF); it waits out a full non-blocking descriptor (EAGAIN). Any other error is an
+/// exception naming the stream.
 /// </summary>
 internal sealed class DescriptorStream(int fd, string name) : Stream
 {
@@ -41,7 +42,7 @@ internal sealed class DescriptorStream(int fd, string name) : Stream
                 continue;
             }
             var errno = Marshal.GetLastPInvokeError();
-            if (errno == LibC.EPIPE || errno == LibC.EIO || errno == LibC.EBADF)
+            if (errno == LibC.EPIPE || errno == LibC.EBADF || (errno == LibC.EIO && IsCharacterDevice()))
             {
                 return;
             }
@@ -54,6 +55,12 @@ internal sealed class DescriptorStream(int fd, string name) : Stream
                 throw Interop.Error("write", name, errno);
             }
         }
+    }
+
+    private bool IsCharacterDevice()
+    {
+        using var handle = new FileDescriptorHandle(fd, ownsHandle: false);
+        return Interop.Stat(handle, name).Type == StatxBuffer.CharacterDevice;
     }
 
     public override void Flush()

@@ -7,6 +7,7 @@ namespace KnockKnock;
 internal struct StatxBuffer
 {
     public const uint TypeMask = 0xF000;
+    public const uint CharacterDevice = 0x2000;
     public const uint Directory = 0x4000;
     public const uint Regular = 0x8000;
     public const uint Symlink = 0xA000;
