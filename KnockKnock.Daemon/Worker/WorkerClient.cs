@@ -38,10 +38,16 @@ internal sealed class WorkerClient : IDisposable
     private readonly FileDescriptorHandle _socket;
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string>? _onMessage;
+    private readonly Lock _heldGate = new();
+
+    /// <summary>The worker's lines until <see cref="WaitUntilReady"/> (null after): passed on if it
+    /// gets ready, and the last one is the reason given if it does not.</summary>
+    private List<string>? _held = [];
 
     private WorkerClient(FileDescriptorHandle socket, int processId, FileDescriptorHandle errors, Action<string>? onMessage)
     {
-        (_socket, ProcessId) = (socket, processId);
+        (_socket, ProcessId, _onMessage) = (socket, processId, onMessage);
         // One thread relays the worker's stderr lines until the pipe ends, which is when the worker
         // exits (only it holds the write end: its tools get pipes of their own), then reaps it.
         new Thread(() =>
@@ -52,7 +58,7 @@ internal sealed class WorkerClient : IDisposable
                 {
                     try
                     {
-                        if (line.Length > 0)
+                        if (line.Length > 0 && !Hold(line))
                         {
                             onMessage?.Invoke(line);
                         }
@@ -120,6 +126,54 @@ internal sealed class WorkerClient : IDisposable
             theirs.Dispose();
             errorsRead?.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Returns once the worker answered a first check, which it does only after it has set up the
+    /// firewall (<see cref="WorkerMain"/>): until then the daemon must not call itself started, nor
+    /// tell its background launcher so. Then passes on the lines the worker wrote meanwhile (what
+    /// it set up). Throws, with the worker's own last line as the reason, when it exited instead or
+    /// did not answer in time; <see cref="Dispose"/> then stops it.
+    /// </summary>
+    public void WaitUntilReady()
+    {
+        string? failure;
+        var exited = false;
+        try
+        {
+            var reply = Exchange(WorkerRequest.Check.Encode());
+            failure = WorkerCheck.TryParse(reply, out _) ? null : $"it answered '{reply}' to its first check";
+        }
+        catch (IOException)
+        {
+            // Its stderr ends when it exits, so once it is reaped its last line is held.
+            exited = _exited.Task.Wait(s_exitTimeout);
+            failure = exited ? $"it exited with code {_exited.Task.Result}" : "it closed its socket";
+        }
+        catch (TimeoutException)
+        {
+            failure = $"it did not answer within {s_replyTimeout.TotalSeconds} s";
+        }
+        List<string> held;
+        lock (_heldGate)
+        {
+            (held, _held) = (_held ?? [], null);
+        }
+        if (failure is not null)
+        {
+            throw KnockKnockException.Failure(exited && held.Count > 0 ? held[^1] : $"the firewall worker (pid {ProcessId}) did not start: {failure}");
+        }
+        held.ForEach(line => _onMessage?.Invoke(line));
+    }
+
+    /// <summary>Keeps <paramref name="line"/> for <see cref="WaitUntilReady"/> if it has not returned yet.</summary>
+    private bool Hold(string line)
+    {
+        lock (_heldGate)
+        {
+            _held?.Add(line);
+            return _held is not null;
         }
     }
 

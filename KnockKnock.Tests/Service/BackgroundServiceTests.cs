@@ -111,6 +111,31 @@ public sealed class BackgroundServiceTests(string backend)
     }
 
     [Test]
+    public void A_worker_that_cannot_set_up_the_firewall_fails_the_start_before_the_launcher_reports_it_running()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend);
+        // A set of the worker's name with other parameters, which it refuses to take over.
+        if (backend == "nft")
+        {
+            var conflicting = Path.Combine(site.Directory, "conflicting.nft");
+            File.WriteAllText(conflicting, File.ReadAllText(Path.Combine(site.Directory, "ruleset.nft")).Replace("flags dynamic, timeout", "flags dynamic", StringComparison.Ordinal));
+            site.Net.Server.Exec("nft", "delete", "table", "inet", "knockknock");
+            site.Net.Server.Exec("nft", "-f", conflicting);
+        }
+        else
+        {
+            site.Net.Server.Exec("ipset", "create", "knockknock", "hash:ip");
+        }
+        var start = StartInBackground(site, site.PidFile);
+        Assert.That(start.ExitCode, Is.EqualTo(1), start.ToString());
+Assert.That(start.StdOut, Does.Not.Contain("in the background"), start.ToString());
+        Assert.That(start.StdErr.TrimEnd().Split('\n'), Is.EqualTo(new[] { start.StdErr.TrimEnd() }), "one line");
+        Assert.That(start.StdErr, Does.StartWith("knockknock-daemon: knockknock worker: cannot set up the firewall: "), start.ToString());
+        Assert.That(!File.Exists(site.PidFile) || File.ReadAllText(site.PidFile).Length == 0, Is.True, "no pid left behind");
+    }
+
+    [Test]
     public void Start_up_errors_reach_the_terminal_as_one_line_and_a_non_zero_exit()
     {
         Root.Require();
