@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the three KnockKnock commands and the daemon's root worker as NativeAOT binaries and installs them:
-#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,knockknock-worker,libMonoPosixHelper.so}
+#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,knockknock-worker}
 #   PREFIX/bin/knockknock             -> ../lib/knockknock/knockknock
 #   PREFIX/bin/knockknock-daemon      -> ../lib/knockknock/knockknock-daemon
 #   PREFIX/bin/knockknock-genprofile  -> ../lib/knockknock/knockknock-daemon (picks its command by name)
@@ -8,8 +8,6 @@
 #   PREFIX/share/man/man1/knockknock.1, man8/knockknock-{daemon,genprofile,minimal-firewall}.8
 #       (generated from the commands' --help by scripts/make-man.sh; skipped without help2man)
 #   PREFIX/share/bash-completion/completions/knockknock
-# libMonoPosixHelper (Mono.Posix's native half, for getpwnam) ships beside the binaries, where the
-# runtime looks for it.
 # With --systemd (as root) it also installs scripts/knockknock-daemon.service into
 # /etc/systemd/system (ExecStart pointing at PREFIX), creates the `knockknock` system user and
 # /var/lib/knockknock when missing, and creates /etc/knockknock.d (config example, profiles/) only
@@ -58,8 +56,9 @@ if [ "$(id -u)" -eq 0 ]; then
     install -d -o root -g root -m 0755 "$lib"
 fi
 install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$build/out/knockknock-worker" "$lib/"
-install -m 0644 "$build/out/libMonoPosixHelper.so" "$lib/"
-rm -f "$lib/libsodium.so" # installed by earlier versions (NSec's native half); nothing loads it now
+# Installed by earlier versions, and nothing loads them now: NSec's native half, and Mono.Posix's
+# (the daemon looks users and groups up with libc's getpwnam_r and getgrnam_r).
+rm -f "$lib/libsodium.so" "$lib/libMonoPosixHelper.so"
 ln -sfn ../lib/knockknock/knockknock "$prefix/bin/knockknock"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-daemon"
 ln -sfn ../lib/knockknock/knockknock-daemon "$prefix/bin/knockknock-genprofile"

@@ -16,8 +16,8 @@
 # (never copies kept in the tree); man pages come from scripts/make-man.sh.
 #
 # Usage: scripts/package-deb.sh [--from DIR] [--out DIR]
-#   --from DIR  use NativeAOT binaries published already: DIR holds knockknock, knockknock-daemon,
-#               knockknock-worker and libMonoPosixHelper.so (e.g. artifacts/install/lib/knockknock after
+#   --from DIR  use NativeAOT binaries published already: DIR holds knockknock, knockknock-daemon
+#               and knockknock-worker (e.g. artifacts/install/lib/knockknock after
 #               scripts/install.sh --prefix artifacts/install). Default: build them here from this
 #               checkout with scripts/install.sh into a temporary prefix.
 #   --out DIR   where the .deb files go (default: artifacts/ in the repository)
@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 die() { echo "package-deb.sh: $*" >&2; exit 1; }
-for tool in dpkg-deb dpkg-gencontrol dpkg-shlibdeps dpkg-parsechangelog help2man strip; do
+for tool in dpkg-deb dpkg-gencontrol dpkg-shlibdeps dpkg-parsechangelog help2man readelf; do
     command -v "$tool" >/dev/null || die "$tool not found: apt-get install dpkg-dev help2man binutils"
 done
 
@@ -59,7 +59,7 @@ if [ -z "$from" ]; then
     from="$work/prefix/lib/knockknock"
 fi
 from=$(cd "$from" && pwd)
-for f in knockknock knockknock-daemon knockknock-worker libMonoPosixHelper.so; do
+for f in knockknock knockknock-daemon knockknock-worker; do
     [ -f "$from/$f" ] || die "$from/$f not found (--from takes the directory with the published binaries)"
 done
 for f in knockknock knockknock-daemon knockknock-worker; do
@@ -89,11 +89,6 @@ client="$work/debian/knockknock"
 put() {
     install -D -m "$3" "$1" "$2"
 }
-# Shared libraries as dh_strip leaves them: no symbols beyond the dynamic ones, no .comment/.note.
-put_library() {
-    put "$1" "$2" 0644
-    strip --remove-section=.comment --remove-section=.note --strip-unneeded "$2"
-}
 doc() {
     local package=$1 tree=$2
     put "$debian/copyright" "$tree/usr/share/doc/$package/copyright" 0644
@@ -113,7 +108,6 @@ man_page() {
 put "$from/knockknock-daemon" "$server/usr/lib/knockknock-server/knockknock-daemon" 0755
 # The root worker: the daemon runs it from its own directory (root-owned, nobody else may write).
 put "$from/knockknock-worker" "$server/usr/lib/knockknock-server/knockknock-worker" 0755
-put_library "$from/libMonoPosixHelper.so" "$server/usr/lib/knockknock-server/libMonoPosixHelper.so"
 mkdir -p "$server/usr/sbin"
 ln -s ../lib/knockknock-server/knockknock-daemon "$server/usr/sbin/knockknock-daemon"
 # The daemon picks the genprofile command by the name it is started as.
@@ -166,9 +160,6 @@ mkdir -p "$out"
         done < <(find "$tree" -type f -print0)
         dpkg-shlibdeps -T"debian/$package.substvars" "${elves[@]}"
         echo "dlopen:Depends=$(dlopen_depends "$package")" >> "debian/$package.substvars"
-        if [ -f "$debian/$package.lintian-overrides" ]; then
-            put "$debian/$package.lintian-overrides" "$tree/usr/share/lintian/overrides/$package" 0644
-        fi
         for script in preinst postinst prerm postrm; do
             [ ! -f "$debian/$package.$script" ] || install -m 0755 "$debian/$package.$script" "$tree/DEBIAN/$script"
         done

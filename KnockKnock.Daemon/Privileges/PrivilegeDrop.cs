@@ -1,5 +1,4 @@
 using System.Globalization;
-using Mono.Unix.Native;
 
 namespace KnockKnock.Daemon.Privileges;
 
@@ -23,18 +22,15 @@ internal static class PrivilegeDrop
     /// </summary>
     public static (uint Uid, uint Gid) ResolveUser(string? name)
     {
-        var entry = Syscall.getpwnam(name ?? DefaultUser);
-        if (entry is null)
+        var user = name ?? DefaultUser;
+        var entry = LookUp(() => Interop.GetUser(user), $"user {user}") ?? throw KnockKnockException.Usage(name is null
+            ? $"no user '{DefaultUser}' to run as: create it (useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {DefaultUser}, as scripts/install.sh --systemd and the package do), or name another with user = in the config or --user"
+            : $"no such user: {name}");
+        if (entry.Uid == 0 || entry.Gid == 0)
         {
-            throw KnockKnockException.Usage(name is null
-                ? $"no user '{DefaultUser}' to run as: create it (useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {DefaultUser}, as scripts/install.sh --systemd and the package do), or name another with user = in the config or --user"
-                : $"no such user: {name}");
+            throw KnockKnockException.Usage($"refusing to run as {user}: uid or gid 0");
         }
-        if (entry.pw_uid == 0 || entry.pw_gid == 0)
-        {
-            throw KnockKnockException.Usage($"refusing to run as {entry.pw_name}: uid or gid 0");
-        }
-        return (entry.pw_uid, entry.pw_gid);
+        return entry;
     }
 
     /// <summary>A warning for a user that other services share (<see cref="SharedUser"/>), or null.</summary>
@@ -55,16 +51,22 @@ internal static class PrivilegeDrop
         {
             return null;
         }
-        var entry = Syscall.getgrnam(name);
-        if (entry is null)
+        var gid = LookUp(() => Interop.GetGroupId(name), $"group {name}")
+            ?? throw KnockKnockException.Usage($"no group '{name}', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)");
+        return gid == 0 ? throw KnockKnockException.Usage($"refusing to keep group {name}: gid 0") : gid;
+    }
+
+    /// <summary>A user or group lookup whose failure (not a missing entry: a broken NSS source) stops the start with one line.</summary>
+    private static T LookUp<T>(Func<T> lookUp, string what)
+    {
+        try
         {
-            throw KnockKnockException.Usage($"no group '{name}', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)");
+            return lookUp();
         }
-        if (entry.gr_gid == 0)
+        catch (ErrnoException e)
         {
-            throw KnockKnockException.Usage($"refusing to keep group {name}: gid 0");
+            throw KnockKnockException.Failure($"cannot look up {what}: {e.Description}");
         }
-        return entry.gr_gid;
     }
 
     /// <summary>

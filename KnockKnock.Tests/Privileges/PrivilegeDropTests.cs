@@ -43,4 +43,31 @@ public sealed class PrivilegeDropTests
         Assert.That(result.StdErr, Is.EqualTo("knockknock-daemon: no group 'systemd-journal', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)\n"));
         Assert.That(Directory.Exists(state), Is.False, "nothing was created");
     }
+
+    /// <summary>
+    /// The user and group lookups (getpwnam_r, getgrnam_r) find entries longer than their first
+    /// 1 KiB buffer, growing it on ERANGE: a 4000-character GECOS field, a group of 400 members,
+    /// in a private mount namespace's /etc/passwd and /etc/group. Both entries carry id 0, so the
+    /// daemon stops at the refusal that shows it read them.
+    /// </summary>
+    [TestCase("--user", "kk-long-entry", "refusing to run as kk-long-entry: uid or gid 0")]
+    [TestCase("--log-source", "journal", "refusing to keep group systemd-journal: gid 0")]
+    public void Users_and_groups_longer_than_the_first_lookup_buffer_are_found(string option, string value, string message)
+    {
+        Root.Require();
+        using var dir = new TempDirectory();
+        Profile.Create(dir.Combine("etc", "profiles", "p"), 7000, PortSet.All, bindSource: false);
+        File.WriteAllLines(dir.Combine("passwd"), [.. File.ReadAllLines("/etc/passwd"), $"kk-long-entry:x:0:4242:{new string('g', 4000)}:/nonexistent:/usr/sbin/nologin"]);
+        File.WriteAllLines(dir.Combine("group"), [.. File.ReadAllLines("/etc/group").Where(l => !l.StartsWith("systemd-journal:", StringComparison.Ordinal)),
+            $"systemd-journal:x:0:{string.Join(",", Enumerable.Range(0, 400).Select(i => $"member{i:D4}"))}"]);
+        var state = dir.Combine("state");
+        string[] daemon = option == "--user"
+            ? [Binaries.Daemon, "--foreground", "--config-dir", dir.Combine("etc"), "--state-dir", state, "--user", value, "--firewall", "nft"]
+            : [Binaries.Daemon, "--foreground", "--config-dir", dir.Combine("etc"), "--state-dir", state, "--user", "nobody", "--firewall", "nft", "--log-source", value];
+        var result = Command.Run("unshare", ["--mount", "--propagation", "private", "sh", "-ec", "mount --bind \"$1\" /etc/passwd; mount --bind \"$2\" /etc/group; shift 2; exec \"$@\"",
+            "sh", dir.Combine("passwd"), dir.Combine("group"), .. daemon]);
+        Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Usage), result.ToString());
+        Assert.That(result.StdErr, Is.EqualTo($"knockknock-daemon: {message}\n"));
+        Assert.That(Directory.Exists(state), Is.False, "nothing was created");
+    }
 }
