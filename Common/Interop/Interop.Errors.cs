@@ -8,7 +8,8 @@ namespace KnockKnock;
 /// SetLastError, so <see cref="Marshal.GetLastPInvokeError"/> holds that call's errno; Tmds.LibC's
 /// <c>LibC.errno</c> is never read (it returns whatever the last SetLastError import saved, so it
 /// can be stale). libsystemd's functions return -errno instead and set no errno: the sd_journal
-/// imports have no SetLastError and go through <see cref="CheckNegative"/>. This file is the one
+/// imports have no SetLastError and go through <see cref="CheckNegative"/>; so do getpwnam_r and
+/// getgrnam_r, which return the error number. This file is the one
 /// place where errno becomes an exception. Calls that return a
 /// descriptor are declared as returning <c>int</c> and checked before a
 /// <see cref="FileDescriptorHandle"/> is made.

@@ -50,16 +50,7 @@ internal sealed partial class DaemonHost
             var policy = new WorkerPolicy(_config.Delay, _config.ErrorWindow, _config.MaxOpenings, _config.MaxOpeningRate, _config.LogPrefix,
                 profiles.Profiles.ToDictionary(p => p.Profile.Name, p => new WorkerPolicy.ProfileRule(p.Profile.KnockPort, p.Profile.AllowedPorts), StringComparer.Ordinal));
             var worker = WorkerClient.Start(firewall, _config.FirewallSettings, policy, state!.Counters, workerExecutable, onMessage: _log.Error);
-            try
-            {
-                worker.WaitUntilReady();
-            }
-            catch
-            {
-                worker.Dispose();
-                throw;
-            }
-            return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath, keptGroup);
+            return new Started(profiles, source, worker, firewall, pidFile, state.DaemonPath, uid, gid, keptGroup);
         }
         catch
         {

@@ -43,16 +43,17 @@ internal sealed partial class DaemonHost
         _reloadByExit = reloadByExit;
     }
 
-    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile, string DaemonDirectory, uint? KeptGroup);
+    private sealed record Started(ProfileIndex Profiles, ILogSource Source, WorkerClient Worker, IFirewallBackend Firewall, PidFile? PidFile, string DaemonDirectory,
+        uint Uid, uint Gid, uint? KeptGroup);
 
     public int Run()
     {
-        var (profiles, source, worker, firewall, pidFile, daemonDirectory, keptGroup) = StartAsRoot();
+        var (profiles, source, worker, firewall, pidFile, daemonDirectory, uid, gid, keptGroup) = StartAsRoot();
         using var stop = new StopRequest();
         var startedAt = DateTimeOffset.UtcNow;
         try
         {
-            var (uid, gid) = PrivilegeDrop.Drop(_config.User, keptGroup);
+            PrivilegeDrop.Drop(uid, gid, keptGroup);
             var processor = new KnockProcessor(new LogLineParser(_config.LogPrefix), profiles, new WorkerOpener(worker), _log, _config.Delay, _config.ErrorWindow)
             {
                 MaxKnockAge = TimeSpan.FromSeconds(_config.MaxKnockAge),

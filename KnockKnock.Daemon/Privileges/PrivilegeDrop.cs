@@ -23,12 +23,21 @@ internal static class PrivilegeDrop
     public static (uint Uid, uint Gid) ResolveUser(string? name)
     {
         var user = name ?? DefaultUser;
+        if (user.Length == 0 || user.Any(char.IsControl))
+        {
+            throw KnockKnockException.Usage($"invalid user name '{user.ReplaceLineEndings(" ")}': empty or with a control character");
+        }
         var entry = LookUp(() => Interop.GetUser(user), $"user {user}") ?? throw KnockKnockException.Usage(name is null
             ? $"no user '{DefaultUser}' to run as: create it (useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {DefaultUser}, as scripts/install.sh --systemd and the package do), or name another with user = in the config or --user"
             : $"no such user: {name}");
         if (entry.Uid == 0 || entry.Gid == 0)
         {
             throw KnockKnockException.Usage($"refusing to run as {user}: uid or gid 0");
+        }
+        if (entry.Uid == uint.MaxValue || entry.Gid == uint.MaxValue)
+        {
+            // (uid_t)-1 and (gid_t)-1 mean "leave unchanged" to setresuid and setresgid.
+            throw KnockKnockException.Usage($"refusing to run as {user}: uid or gid {uint.MaxValue}");
         }
         return entry;
     }
@@ -51,9 +60,13 @@ internal static class PrivilegeDrop
         {
             return null;
         }
+        if (name.Length == 0 || name.Any(char.IsControl))
+        {
+            throw KnockKnockException.Usage($"invalid group name '{name.ReplaceLineEndings(" ")}': empty or with a control character");
+        }
         var gid = LookUp(() => Interop.GetGroupId(name), $"group {name}")
             ?? throw KnockKnockException.Usage($"no group '{name}', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)");
-        return gid == 0 ? throw KnockKnockException.Usage($"refusing to keep group {name}: gid 0") : gid;
+        return gid is 0 or uint.MaxValue ? throw KnockKnockException.Usage($"refusing to keep group {name}: gid {gid}") : gid;
     }
 
     /// <summary>A user or group lookup whose failure (not a missing entry: a broken NSS source) stops the start with one line.</summary>
@@ -70,13 +83,12 @@ internal static class PrivilegeDrop
     }
 
     /// <summary>
-    /// Drops to <paramref name="userName"/> (see <see cref="ResolveUser"/>), keeping
-    /// <paramref name="keptGroup"/> as the only supplementary group (none when null), and verifies;
-    /// returns the ids.
+    /// Drops to <paramref name="uid"/> and <paramref name="gid"/> (what <see cref="ResolveUser"/>
+    /// found at start-up, which the state directory was given to), keeping
+    /// <paramref name="keptGroup"/> as the only supplementary group (none when null), and verifies.
     /// </summary>
-    public static (uint Uid, uint Gid) Drop(string? userName, uint? keptGroup = null)
+    public static void Drop(uint uid, uint gid, uint? keptGroup = null)
     {
-        var (uid, gid) = ResolveUser(userName);
         if (keptGroup is { } group)
         {
             Interop.SetSupplementaryGroup(group);
@@ -89,7 +101,6 @@ internal static class PrivilegeDrop
         Interop.SetAllUserIds(uid);
         Interop.SetNoNewPrivilegesOnAllThreads();
         Verify(uid, gid, keptGroup);
-        return (uid, gid);
     }
 
     /// <summary>Throws unless every thread of this process has exactly the dropped state.</summary>

@@ -36,18 +36,18 @@ internal sealed class WorkerClient : IDisposable
     private static readonly string[] s_workerEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", "DOTNET_EnableDiagnostics=0"];
 
     private readonly FileDescriptorHandle _socket;
+    private readonly FileDescriptorHandle _pidfd;
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string>? _onMessage;
     private readonly Lock _heldGate = new();
 
-    /// <summary>The worker's lines until <see cref="WaitUntilReady"/> (null after): passed on if it
-    /// gets ready, and the last one is the reason given if it does not.</summary>
+    /// <summary>The worker's lines until it is ready (null after; <see cref="WaitUntilReady"/>).</summary>
     private List<string>? _held = [];
 
-    private WorkerClient(FileDescriptorHandle socket, int processId, FileDescriptorHandle errors, Action<string>? onMessage)
+    private WorkerClient(FileDescriptorHandle socket, int processId, FileDescriptorHandle pidfd, FileDescriptorHandle errors, Action<string>? onMessage)
     {
-        (_socket, ProcessId, _onMessage) = (socket, processId, onMessage);
+        (_socket, ProcessId, _pidfd, _onMessage) = (socket, processId, pidfd, onMessage);
         // One thread relays the worker's stderr lines until the pipe ends, which is when the worker
         // exits (only it holds the write end: its tools get pipes of their own), then reaps it.
         new Thread(() =>
@@ -100,11 +100,21 @@ internal sealed class WorkerClient : IDisposable
     /// <param name="onMessage">Receives each line the worker writes to stderr (its start-up failures); the
     /// worker never inherits the daemon's stdio, which may be a terminal or the background launcher's pipe.</param>
     /// <param name="counters">The root-only counters directory; the worker gets its own copy of the descriptor.</param>
+    /// <remarks>
+    /// Returns once the worker answered a first check, which it does only after it has set up the
+    /// firewall (<see cref="WorkerMain"/>): until then the daemon neither drops its privileges nor
+    /// calls itself started, nor tells its background launcher so. The lines the worker writes
+    /// meanwhile (what it set up) are held and passed on then. When it exits instead, answers
+    /// anything else, or does not answer within the reply time-out (it is killed then), this
+    /// throws: the reason is the worker's own last line when it exited with one, and the lines
+    /// before are passed on.
+    /// </remarks>
     public static WorkerClient Start(IFirewallBackend backend, FirewallSettings settings, WorkerPolicy policy, FileDescriptorHandle counters,
         string executable, IReadOnlyList<string>? launcher = null, Action<string>? onMessage = null)
     {
         var (mine, theirs) = Interop.SocketPairSeqPacket();
         FileDescriptorHandle? errorsRead = null;
+        WorkerClient client;
         try
         {
             // The socket end and the counters directory are the worker's descriptors 3 and 4.
@@ -118,7 +128,13 @@ internal sealed class WorkerClient : IDisposable
                 pid = Interop.Spawn(argv[0], argv, nullStandardStreams: true, passed: [theirs, counters], s_workerEnvironment, errors: write, ownProcessGroup: true);
             }
             theirs.Dispose();
-            return new WorkerClient(mine, pid, read, onMessage);
+            // Before anything can reap it (only this client's thread does): the descriptor names
+            // this worker, and no process that later gets its pid.
+            if (!Interop.TryPidfdOpen(pid, out var pidfd, out var errno))
+            {
+                throw Interop.Error("pidfd_open", "the firewall worker", errno);
+            }
+            client = new WorkerClient(mine, pid, pidfd, read, onMessage);
         }
         catch
         {
@@ -127,47 +143,69 @@ internal sealed class WorkerClient : IDisposable
             errorsRead?.Dispose();
             throw;
         }
+        try
+        {
+            client.WaitUntilReady();
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+        return client;
     }
 
-    /// <summary>
-    /// Returns once the worker answered a first check, which it does only after it has set up the
-    /// firewall (<see cref="WorkerMain"/>): until then the daemon must not call itself started, nor
-    /// tell its background launcher so. Then passes on the lines the worker wrote meanwhile (what
-    /// it set up). Throws, with the worker's own last line as the reason, when it exited instead or
-    /// did not answer in time; <see cref="Dispose"/> then stops it.
-    /// </summary>
-    public void WaitUntilReady()
+    /// <summary>The wait of <see cref="Start"/>'s remarks.</summary>
+    private void WaitUntilReady()
     {
-        string? failure;
-        var exited = false;
+        string failure;
         try
         {
             var reply = Exchange(WorkerRequest.Check.Encode());
-            failure = WorkerCheck.TryParse(reply, out _) ? null : $"it answered '{reply}' to its first check";
+            failure = $"it answered '{reply}' to its first check";
+            lock (_heldGate)
+            {
+                if (WorkerCheck.TryParse(reply, out _))
+                {
+                    // Under the lock: a line the relay reads meanwhile waits, so the lines keep their order.
+                    _held!.ForEach(line => _onMessage?.Invoke(line));
+                    _held = null;
+                    return;
+                }
+            }
         }
         catch (IOException)
         {
-            // Its stderr ends when it exits, so once it is reaped its last line is held.
-            exited = _exited.Task.Wait(s_exitTimeout);
-            failure = exited ? $"it exited with code {_exited.Task.Result}" : "it closed its socket";
+            failure = "it exited";
         }
         catch (TimeoutException)
         {
             failure = $"it did not answer within {s_replyTimeout.TotalSeconds} s";
         }
+        // Its lines are complete once it has exited (its stderr ends then): it must not linger.
+        try
+        {
+            Interop.PidfdSendSignal(_pidfd, LibC.SIGKILL, "the firewall worker");
+        }
+        catch (ErrnoException e) when (e.Errno == LibC.ESRCH)
+        {
+            // exited and reaped already
+        }
+        int? code = _exited.Task.Wait(s_exitTimeout) ? _exited.Task.Result : null;
         List<string> held;
         lock (_heldGate)
         {
-            (held, _held) = (_held ?? [], null);
+            (held, _held) = (_held!, null);
         }
-        if (failure is not null)
+        var reason = code > 0 && held.Count > 0 && held[^1].StartsWith(WorkerMain.LinePrefix, StringComparison.Ordinal) ? held[^1] : null;
+        foreach (var line in reason is null ? held : held[..^1])
         {
-            throw KnockKnockException.Failure(exited && held.Count > 0 ? held[^1] : $"the firewall worker (pid {ProcessId}) did not start: {failure}");
+            _onMessage?.Invoke(line);
         }
-        held.ForEach(line => _onMessage?.Invoke(line));
+        throw KnockKnockException.Failure(reason ?? $"the firewall worker (pid {ProcessId}) did not start: {failure}{(code is { } c ? $", exit code {c}" : "")}");
     }
 
-    /// <summary>Keeps <paramref name="line"/> for <see cref="WaitUntilReady"/> if it has not returned yet.</summary>
+    /// <summary>Keeps <paramref name="line"/> while the worker is not ready yet.</summary>
     private bool Hold(string line)
     {
         lock (_heldGate)
@@ -287,5 +325,6 @@ internal sealed class WorkerClient : IDisposable
     {
         _socket.Dispose();
         _ = _exited.Task.Wait(s_exitTimeout);
+        _pidfd.Dispose();
     }
 }

@@ -252,7 +252,10 @@ internal static class WorkerMain
     /// One line to stderr, a pipe the daemon relays to its log: one write(2) of under PIPE_BUF
     /// bytes, so lines never interleave; dropped when nobody reads the pipe any more.
     /// </summary>
-    private static void Log(string line) => _ = Interop.Write(2, Encoding.ASCII.GetBytes($"knockknock worker: {OneLine(line, 1000)}\n"));
+    /// <summary>What begins each line the worker writes (to stderr, which the daemon logs).</summary>
+    public const string LinePrefix = "knockknock worker: ";
+
+    private static void Log(string line) => _ = Interop.Write(2, Encoding.ASCII.GetBytes($"{LinePrefix}{OneLine(line, 1000)}\n"));
 
     /// <summary>Printable ASCII only, at most <paramref name="length"/> characters (a reply: 200, within the daemon's 256-byte buffer).</summary>
     private static string OneLine(string text, int length = 200)

@@ -129,7 +129,7 @@ public sealed class BackgroundServiceTests(string backend)
         }
         var start = StartInBackground(site, site.PidFile);
         Assert.That(start.ExitCode, Is.EqualTo(1), start.ToString());
-Assert.That(start.StdOut, Does.Not.Contain("in the background"), start.ToString());
+        Assert.That(start.StdOut, Does.Not.Contain("in the background"), start.ToString());
         Assert.That(start.StdErr.TrimEnd().Split('\n'), Is.EqualTo(new[] { start.StdErr.TrimEnd() }), "one line");
         Assert.That(start.StdErr, Does.StartWith("knockknock-daemon: knockknock worker: cannot set up the firewall: "), start.ToString());
         Assert.That(!File.Exists(site.PidFile) || File.ReadAllText(site.PidFile).Length == 0, Is.True, "no pid left behind");

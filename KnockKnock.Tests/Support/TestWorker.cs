@@ -71,15 +71,6 @@ internal sealed class TestWorker : IDisposable
                     messages.Add(line);
                 }
             });
-        try
-        {
-            client.WaitUntilReady();
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
         return new TestWorker(client, directory, counters is null && countersDirectory is null, policy, next);
     }
 
