@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the three KnockKnock commands and the daemon's root worker as NativeAOT binaries and installs them:
-#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,knockknock-worker}
+# Builds the three KnockKnock commands, the daemon's long-running image and its root worker as
+# NativeAOT binaries and installs them:
+#   PREFIX/lib/knockknock/{knockknock,knockknock-daemon,knockknock-daemon-run,knockknock-worker}
 #   PREFIX/bin/knockknock             -> ../lib/knockknock/knockknock
 #   PREFIX/bin/knockknock-daemon      -> ../lib/knockknock/knockknock-daemon
 #   PREFIX/bin/knockknock-genprofile  -> ../lib/knockknock/knockknock-daemon (picks its command by name)
@@ -47,6 +48,9 @@ publish KnockKnock.Daemon
 # The root worker: its own small executable from the daemon's project (see its project file).
 # The daemon runs it from its own directory only if root owns it and nobody else may write it.
 publish KnockKnock.Daemon -p:KnockKnockWorker=true
+# The daemon's long-running image: knockknock-daemon execs it once it has read its command line.
+# It, too, runs only from root's own directory.
+publish KnockKnock.Daemon -p:KnockKnockDaemonRun=true
 
 lib="$prefix/lib/knockknock"
 install -d -m 0755 "$prefix/bin" "$lib"
@@ -55,7 +59,7 @@ install -d -m 0755 "$prefix/bin" "$lib"
 if [ "$(id -u)" -eq 0 ]; then
     install -d -o root -g root -m 0755 "$lib"
 fi
-install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$build/out/knockknock-worker" "$lib/"
+install -m 0755 "$build/out/knockknock" "$build/out/knockknock-daemon" "$build/out/knockknock-daemon-run" "$build/out/knockknock-worker" "$lib/"
 # Installed by earlier versions, and nothing loads them now: NSec's native half, and Mono.Posix's
 # (the daemon looks users and groups up with libc's getpwnam_r and getgrnam_r).
 rm -f "$lib/libsodium.so" "$lib/libMonoPosixHelper.so"

@@ -16,8 +16,8 @@
 # (never copies kept in the tree); man pages come from scripts/make-man.sh.
 #
 # Usage: scripts/package-deb.sh [--from DIR] [--out DIR]
-#   --from DIR  use NativeAOT binaries published already: DIR holds knockknock, knockknock-daemon
-#               and knockknock-worker (e.g. artifacts/install/lib/knockknock after
+#   --from DIR  use NativeAOT binaries published already: DIR holds knockknock, knockknock-daemon,
+#               knockknock-daemon-run and knockknock-worker (e.g. artifacts/install/lib/knockknock after
 #               scripts/install.sh --prefix artifacts/install). Default: build them here from this
 #               checkout with scripts/install.sh into a temporary prefix.
 #   --out DIR   where the .deb files go (default: artifacts/ in the repository)
@@ -59,13 +59,13 @@ if [ -z "$from" ]; then
     from="$work/prefix/lib/knockknock"
 fi
 from=$(cd "$from" && pwd)
-for f in knockknock knockknock-daemon knockknock-worker; do
+for f in knockknock knockknock-daemon knockknock-daemon-run knockknock-worker; do
     [ -f "$from/$f" ] || die "$from/$f not found (--from takes the directory with the published binaries)"
 done
-for f in knockknock knockknock-daemon knockknock-worker; do
+for f in knockknock knockknock-daemon knockknock-daemon-run knockknock-worker; do
     [ ! -e "$from/$f.dll" ] || die "$from/$f is a framework-dependent apphost, not a NativeAOT binary (publish with -p:PublishAot=true, as scripts/install.sh does)"
-    # The worker is not a command and has no --version; it is published with the daemon.
-    if [ "$f" != knockknock-worker ]; then
+    # The worker and the daemon's long-running image are not commands and have no --version; they are published with the daemon.
+    if [ "$f" != knockknock-worker ] && [ "$f" != knockknock-daemon-run ]; then
         got=$("$from/$f" --version)
         [ "$got" = "$version" ] || die "$from/$f --version says $got, Directory.Build.props says $version: rebuild the binaries"
     fi
@@ -108,6 +108,8 @@ man_page() {
 put "$from/knockknock-daemon" "$server/usr/lib/knockknock-server/knockknock-daemon" 0755
 # The root worker: the daemon runs it from its own directory (root-owned, nobody else may write).
 put "$from/knockknock-worker" "$server/usr/lib/knockknock-server/knockknock-worker" 0755
+# The daemon's long-running image: knockknock-daemon execs it from its own directory too.
+put "$from/knockknock-daemon-run" "$server/usr/lib/knockknock-server/knockknock-daemon-run" 0755
 mkdir -p "$server/usr/sbin"
 ln -s ../lib/knockknock-server/knockknock-daemon "$server/usr/sbin/knockknock-daemon"
 # The daemon picks the genprofile command by the name it is started as.

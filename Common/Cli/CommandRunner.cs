@@ -6,9 +6,8 @@ namespace KnockKnock.Cli;
 /// <summary>
 /// Runs a System.CommandLine root the KnockKnock way, for every command of both executables: the
 /// root, named after its executable, gets the <see cref="StandardOptions"/> last; a parse error is
-/// one line on stderr and exit 2 (no help dump); a <see cref="KnockKnockException"/> is its one line
-/// and exit code; an environment failure (a failed system call, a tool that failed, a missing
-/// native library) is one line and exit 1.
+/// one line on stderr and exit 2 (no help dump); what the command throws ends it as
+/// <see cref="CommandErrors"/> says.
 /// </summary>
 internal static class CommandRunner
 {
@@ -30,32 +29,6 @@ internal static class CommandRunner
             error.WriteLine($"{commandName}: Unrecognized command or argument '{directive.Value}'. (see {commandName} --help)");
             return ExitCodes.Usage;
         }
-        try
-        {
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-        }
-        catch (KnockKnockException e)
-        {
-            error.WriteLine($"{commandName}: {e.Message}");
-            return e.ExitCode;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            error.WriteLine($"{commandName}: {e.Message}");
-            return ExitCodes.NoPrivilege;
-        }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-            error.WriteLine($"{commandName}: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException
-            || e is TypeInitializationException { InnerException: DllNotFoundException or EntryPointNotFoundException })
-        {
-            // The loader's own words (dlerror) are the message's last line; the lines before are the runtime's advice.
-            var missing = e.InnerException ?? e;
-            error.WriteLine($"{commandName}: broken installation: {missing.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1]}");
-            return ExitCodes.Failure;
-        }
+        return CommandErrors.Run(commandName, error, () => parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }));
     }
 }

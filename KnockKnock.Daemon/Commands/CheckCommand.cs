@@ -129,13 +129,16 @@ internal static class CheckCommand
         {
             problems.Add(e.Message);
         }
-        try
+        foreach (var program in new Func<string>[] { RunProgram.Executable, DaemonHost.WorkerExecutable })
         {
-            _ = DaemonHost.WorkerExecutable();
-        }
-        catch (KnockKnockException e)
-        {
-            problems.Add(e.Message);
+            try
+            {
+                _ = program();
+            }
+            catch (KnockKnockException e)
+            {
+                problems.Add(e.Message);
+            }
         }
         IFirewallBackend firewall;
         try

@@ -16,11 +16,6 @@ internal static class DaemonCommand
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var backgroundChild = args is [Background.ChildMode, ..];
-        if (backgroundChild)
-        {
-            args = args[1..];
-        }
         var foreground = new Option<bool>("--foreground", "-f") { Description = "Stay in the foreground and log to stderr (for systemd and tests)" };
         var configDir = DaemonOptions.ConfigDirectory();
         var stateDir = DaemonOptions.StateDirectory();
@@ -38,45 +33,28 @@ internal static class DaemonCommand
         root.Subcommands.Add(RulesCommand.Create(DaemonOptions.Firewall(), DaemonOptions.ConfigDirectory(), output));
         root.SetAction(parse =>
         {
-            var config = DaemonConfig.Load(parse.GetValue(configDir)!);
-            config = config with
+            // The long-running image, with the options given (each overrides the config, which it reads itself).
+            List<string> arguments = [parse.GetValue(foreground) ? RunProgram.ForegroundMode : RunProgram.BackgroundMode, parse.GetValue(configDir)!];
+            foreach (var (name, value) in new[] { ("--state-dir", parse.GetValue(stateDir)), ("--log-source", parse.GetValue(logSource)),
+                ("--firewall", parse.GetValue(firewall)), ("--user", parse.GetValue(user)), ("--pidfile", parse.GetValue(pidFile)) })
             {
-                StateDirectory = parse.GetValue(stateDir) ?? config.StateDirectory,
-                LogSource = parse.GetValue(logSource) ?? config.LogSource,
-                Firewall = parse.GetValue(firewall) ?? config.Firewall,
-                User = parse.GetValue(user) ?? config.User,
-            };
-            LogSourceOption.ParseFilePath(config.LogSource);
+                if (value is not null)
+                {
+                    arguments.AddRange([name, value]);
+                }
+            }
+            if (Interop.GetEffectiveUserId() != 0)
+            {
+                throw new KnockKnockException(ExitCodes.NoPrivilege, "must start as root: it starts the firewall worker, then drops to an unprivileged user (run it with sudo or as a systemd service)");
+            }
+            var run = RunProgram.Executable();
             if (parse.GetValue(foreground))
             {
-                return new DaemonHost(config, DaemonLog.ToWriter(error), parse.GetValue(pidFile) ?? config.PidFile, reloadByExit: true).Run();
+                // In place: the same pid for systemd, and the same standard streams.
+                error.Flush();
+                Interop.Exec(run, [run, .. arguments]);
             }
-            if (!backgroundChild)
-            {
-                if (Interop.GetEffectiveUserId() != 0)
-                {
-                    throw new KnockKnockException(ExitCodes.NoPrivilege, "must start as root: it starts the firewall worker, then drops to an unprivileged user (run it with sudo or as a systemd service)");
-                }
-                return Background.Launch(args, output, error);
-            }
-            Background.StartSession();
-            var attached = error;
-            var log = DaemonLog.ToSyslog(() => Volatile.Read(ref attached));
-            var host = new DaemonHost(config, log, parse.GetValue(pidFile) ?? config.PidFile ?? PidFile.DefaultPath, onStarted: () =>
-            {
-                Volatile.Write(ref attached, null);
-                Background.Detach(error);
-            });
-            try
-            {
-                return host.Run();
-            }
-            catch (Exception e) when (Volatile.Read(ref attached) is null && e is KnockKnockException or IOException or InvalidOperationException)
-            {
-                // Detached: the terminal is gone, so the last word goes to syslog.
-                log.Error(e.Message);
-                return e is KnockKnockException k ? k.ExitCode : ExitCodes.Failure;
-            }
+            return Background.Launch(run, arguments, output, error);
         });
         return CommandRunner.Invoke(root, args, output, error);
     }

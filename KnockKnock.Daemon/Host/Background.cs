@@ -3,28 +3,26 @@ using Tmds.Linux;
 namespace KnockKnock.Daemon.Host;
 
 /// <summary>
-/// Going to the background without forking managed code: the command re-executes itself in a
-/// hidden mode (posix_spawn) with its stderr on a pipe; the child starts a new session (setsid), relays its start-up log
-/// lines through the pipe and, once it runs unprivileged, writes <see cref="ReadyMarker"/> and
-/// points stdio at /dev/null. The parent exits 0 on the marker, or with the child's exit code when
-/// the pipe ends without it.
+/// Going to the background without forking managed code: the command starts the daemon's
+/// long-running image (<see cref="RunProgram"/>, posix_spawn) with its stderr on a pipe; the child
+/// starts a new session (setsid), relays its start-up log lines through the pipe and, once it runs
+/// unprivileged, writes <see cref="ReadyMarker"/> and points stdio at /dev/null. The parent exits 0
+/// on the marker, or with the child's exit code when the pipe ends without it.
 /// </summary>
 internal static class Background
 {
-    public const string ChildMode = "--background-child";
     public const string ReadyMarker = "knockknock-daemon: ready";
 
-    /// <summary>Parent side: starts the detached child with the same arguments and waits for it to detach or fail.</summary>
-    public static int Launch(string[] args, TextWriter output, TextWriter error)
+    /// <summary>Parent side: starts <paramref name="run"/> detached with <paramref name="arguments"/> and waits for it to detach or fail.</summary>
+    public static int Launch(string run, IReadOnlyList<string> arguments, TextWriter output, TextWriter error)
     {
-        var self = Environment.ProcessPath ?? throw KnockKnockException.Failure("cannot find this executable");
         var (read, write) = Interop.Pipe();
         using var lines = read;
         int pid;
         using (write)
         {
             // Its stdin and stdout on /dev/null, its stderr this pipe, no other descriptor; this process's environment.
-            pid = Interop.Spawn(self, [self, ChildMode, .. args], nullStandardStreams: true, passed: [], errors: write);
+            pid = Interop.Spawn(run, [run, .. arguments], nullStandardStreams: true, passed: [], errors: write);
         }
         foreach (var line in PipeLines.Read(lines))
         {

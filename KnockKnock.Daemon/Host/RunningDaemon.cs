@@ -5,8 +5,9 @@ namespace KnockKnock.Daemon.Host;
 /// <summary>
 /// Finding the running daemon as root without trusting anything the daemon user wrote: the process
 /// that holds the pidfile's lock (F_GETLK; only root can open that root-owned file for writing and
-/// lock it), whose real uid is the daemon user and whose executable is this very file, pinned with
-/// a pidfd so that a signal reaches that process and no other that later gets its pid.
+/// lock it), whose real uid is the daemon user and whose executable is the daemon's long-running
+/// image beside this command's own file (<see cref="RunProgram"/>), pinned with a pidfd so that a
+/// signal reaches that process and no other that later gets its pid.
 /// </summary>
 internal static class RunningDaemon
 {
@@ -43,18 +44,19 @@ internal static class RunningDaemon
         return pidfd;
     }
 
-    /// <summary>Whether <paramref name="pid"/> runs this executable with the daemon user as its real uid; else why not.</summary>
+    /// <summary>Whether <paramref name="pid"/> runs the daemon's long-running image with the daemon user as its real uid; else why not.</summary>
     public static bool IsDaemon(int pid, uint daemonUid, out string reason)
     {
         reason = "";
         var proc = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}";
+        var image = Path.Join(Path.GetDirectoryName(Environment.ProcessPath), RunProgram.FileName);
         if (!Interop.TryStatPath(proc + "/exe", followSymlinks: true, out var exe, out var errno)
-            || !Interop.TryStatPath("/proc/self/exe", followSymlinks: true, out var self, out errno))
+            || !Interop.TryStatPath(image, followSymlinks: true, out var daemon, out errno))
         {
             reason = $"cannot check pid {pid}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)} (run as root)";
             return false;
         }
-        if (exe.Device != self.Device || exe.Inode != self.Inode)
+        if (exe.Device != daemon.Device || exe.Inode != daemon.Inode)
         {
             reason = $"pid {pid} is not knockknock-daemon (another executable)";
             return false;

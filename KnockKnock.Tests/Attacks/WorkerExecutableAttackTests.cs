@@ -5,14 +5,16 @@ using KnockKnock.Tests.Support;
 namespace KnockKnock.Tests.Attacks;
 
 /// <summary>
-/// The root worker is its own executable, knockknock-worker, which the daemon runs as root from
-/// the directory of its own executable. Attack: a local user (the daemon's user among them) who can
-/// change that file, or the directory that holds it, puts code there for root to run. The daemon
-/// must refuse to start, before it creates anything, and never run the planted file.
+/// Root runs two executables from the directory of knockknock-daemon's own: the daemon's
+/// long-running image, knockknock-daemon-run, which the command line execs, and the root worker,
+/// knockknock-worker, which that image starts. Attack: a local user (the daemon's user among them)
+/// who can change either file, or the directory that holds them, puts code there for root to run.
+/// The daemon must refuse to start, before it creates anything, and never run the planted file.
 /// </summary>
-[TestFixture]
+[TestFixture("knockknock-worker")]
+[TestFixture("knockknock-daemon-run")]
 [Category("Root")]
-public sealed class WorkerExecutableAttackTests
+public sealed class WorkerExecutableAttackTests(string program)
 {
     private TempDirectory _dir = null!;
     private NetworkNamespace _ns = null!;
@@ -44,7 +46,7 @@ public sealed class WorkerExecutableAttackTests
         _dir?.Dispose();
     }
 
-    private string Worker => Path.Combine(_bin, "knockknock-worker");
+    private string Worker => Path.Combine(_bin, program);
 
     private string Marker => _dir.Combine("planted-ran");
 

@@ -2,7 +2,7 @@ using KnockKnock.Tests.Support;
 
 namespace KnockKnock.Tests.Install;
 
-/// <summary>scripts/install.sh produces three working commands (NativeAOT, the root worker beside them, no other file).</summary>
+/// <summary>scripts/install.sh produces three working commands (NativeAOT, the daemon's long-running image and root worker beside them, no other file).</summary>
 [TestFixture]
 public sealed class InstallTests
 {
@@ -65,7 +65,7 @@ public sealed class InstallTests
         Assert.That(File.ReadAllBytes(real).AsSpan(0, 4).ToArray(), Is.EqualTo("\u007fELF"u8.ToArray()));
         Assert.That(
             Directory.EnumerateFiles(Path.GetDirectoryName(real)!).Select(Path.GetFileName).Order(StringComparer.Ordinal),
-            Is.EqualTo(new[] { "knockknock", "knockknock-daemon", "knockknock-worker" }),
+            Is.EqualTo(new[] { "knockknock", "knockknock-daemon", "knockknock-daemon-run", "knockknock-worker" }),
             "no native library beside them (libsodium went with NSec, libMonoPosixHelper with Mono.Posix)");
         Assert.That(File.Exists(Path.Combine(Path.GetDirectoryName(real)!, "knockknock.dll")), Is.False, "not a framework-dependent build");
     }

@@ -55,7 +55,7 @@ public sealed partial class DebianPackageTests
         }
         var daemon = new FileInfo(Binaries.Daemon).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Binaries.Daemon;
         var directory = Path.GetDirectoryName(daemon)!;
-        return new[] { "knockknock", "knockknock-daemon", "knockknock-worker" }.All(f => File.Exists(Path.Combine(directory, f))) ? directory : null;
+        return new[] { "knockknock", "knockknock-daemon", "knockknock-daemon-run", "knockknock-worker" }.All(f => File.Exists(Path.Combine(directory, f))) ? directory : null;
     }
 
     [Test]
@@ -201,8 +201,9 @@ public sealed partial class DebianPackageTests
         // The root worker sits beside the daemon's file, root's and 0755, and the daemon started
         // through its /usr/sbin link finds and accepts it (check names a worker it would refuse).
         Assert.That(Command.Check("stat", "-c", "%U:%G %a", "/usr/lib/knockknock-server/knockknock-worker").Trim(), Is.EqualTo("root:root 755"));
+        Assert.That(Command.Check("stat", "-c", "%U:%G %a", "/usr/lib/knockknock-server/knockknock-daemon-run").Trim(), Is.EqualTo("root:root 755"));
         var check = Command.Run("/usr/sbin/knockknock-daemon", "check", "--config-dir", config.Path);
-        Assert.That(check.StdOut + check.StdErr, Does.Not.Contain("knockknock-worker"), check.ToString());
+        Assert.That(check.StdOut + check.StdErr, Does.Not.Contain("knockknock-worker").And.Not.Contain("knockknock-daemon-run"), check.ToString());
 
         var unit = File.ReadAllText("/lib/systemd/system/" + Unit);
         Assert.That(unit, Does.Contain("\nExecStart=/usr/sbin/knockknock-daemon "));

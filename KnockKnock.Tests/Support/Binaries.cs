@@ -22,15 +22,17 @@ internal static class Binaries
     /// The root worker's executable (knockknock-worker): not a command, so it has no link in bin/;
     /// it sits beside the daemon's real file, where the daemon looks for it.
     /// </summary>
-    public static string Worker
+    public static string Worker => BesideDaemon("knockknock-worker");
+
+    /// <summary>The daemon's long-running image (knockknock-daemon-run), which knockknock-daemon execs from beside its real file.</summary>
+    public static string DaemonRun => BesideDaemon("knockknock-daemon-run");
+
+    private static string BesideDaemon(string name)
     {
-        get
-        {
-            var daemon = new FileInfo(Daemon);
-            var real = daemon.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? daemon.FullName;
-            var path = Path.Combine(Path.GetDirectoryName(real)!, "knockknock-worker");
-            return File.Exists(path) ? path : throw new FileNotFoundException($"knockknock-worker not found beside {real} (publish it: scripts/install.sh)", path);
-        }
+        var daemon = new FileInfo(Daemon);
+        var real = daemon.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? daemon.FullName;
+        var path = Path.Combine(Path.GetDirectoryName(real)!, name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} not found beside {real} (publish it: scripts/install.sh)", path);
     }
 
     /// <summary>The client executable (knockknock).</summary>

@@ -43,33 +43,45 @@ public sealed class WorkerDependencyTests
     }
 
     /// <summary>
-    /// What NativeAOT compiled into knockknock-worker, the image root keeps running: the worker's
-    /// code, and none of the daemon's crypto, profiles, log parsing or command line (the image's
-    /// stack-trace data names every compiled method's type; the worker's own names being found
-    /// shows the search can see them). The daemon's image carries no worker, and neither image
-    /// System.Diagnostics.Process.
+    /// What NativeAOT compiled into the images that keep running: knockknock-worker, which root
+    /// keeps running, holds the worker's code and none of the daemon's crypto, profiles, log
+    /// parsing or command line; knockknock-daemon-run, the daemon's long-running image, holds the
+    /// knock path and neither the worker nor the command line (System.CommandLine, genprofile);
+    /// knockknock-daemon, the command line, holds no worker. (The image's stack-trace data names
+    /// every compiled method's type; each name is found in some image, so the search can see it.)
+    /// No image names System.Diagnostics.Process.
     /// </summary>
     [Test]
-    public void The_worker_executable_holds_the_worker_and_nothing_of_the_daemon()
+    public void Each_executable_holds_its_own_part_and_nothing_of_the_others()
     {
         var worker = File.ReadAllBytes(Binaries.Worker);
-        var daemon = File.ReadAllBytes(Binaries.Daemon);
+        var run = File.ReadAllBytes(Binaries.DaemonRun);
+        var commandLine = File.ReadAllBytes(Binaries.Daemon);
         Assert.Multiple(() =>
         {
             foreach (var name in new[] { "WorkerMain", "OpeningGate", "ActiveOpenings" })
             {
                 Assert.That(Contains(worker, name), Is.True, $"knockknock-worker names {name}");
-                Assert.That(Contains(daemon, name), Is.False, $"knockknock-daemon names {name}");
+                Assert.That(Contains(run, name), Is.False, $"knockknock-daemon-run names {name}");
+                Assert.That(Contains(commandLine, name), Is.False, $"knockknock-daemon names {name}");
             }
-            foreach (var name in new[] { "KnockCipher", "KnockProcessor", "ProfileIndex", "KmsgSource", "LogLineParser", "Nettle", "HelpAction" })
+            foreach (var name in new[] { "KnockCipher", "KnockProcessor", "ProfileIndex", "KmsgSource", "LogLineParser", "Nettle" })
             {
                 Assert.That(Contains(worker, name), Is.False, $"knockknock-worker names {name}");
-                Assert.That(Contains(daemon, name), Is.True, $"knockknock-daemon names {name}, so the search can see it");
+                Assert.That(Contains(run, name), Is.True, $"knockknock-daemon-run names {name}");
             }
-            // Neither starts a child through System.Diagnostics.Process (posix_spawn and waitpid):
+            foreach (var name in new[] { "HelpAction", "GenProfileCommand" })
+            {
+                Assert.That(Contains(worker, name), Is.False, $"knockknock-worker names {name}");
+                Assert.That(Contains(run, name), Is.False, $"knockknock-daemon-run names {name}");
+                Assert.That(Contains(commandLine, name), Is.True, $"knockknock-daemon names {name}");
+            }
+            // None starts a child through System.Diagnostics.Process (posix_spawn and waitpid):
             // its SIGCHLD handling could otherwise reap a child before our waitpid does.
-            Assert.That(Contains(worker, "ProcessStartInfo"), Is.False, "knockknock-worker names ProcessStartInfo");
-            Assert.That(Contains(daemon, "ProcessStartInfo"), Is.False, "knockknock-daemon names ProcessStartInfo");
+            foreach (var (image, file) in new[] { (worker, "knockknock-worker"), (run, "knockknock-daemon-run"), (commandLine, "knockknock-daemon") })
+            {
+                Assert.That(Contains(image, "ProcessStartInfo"), Is.False, $"{file} names ProcessStartInfo");
+            }
         });
     }
 
