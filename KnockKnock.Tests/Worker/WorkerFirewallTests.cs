@@ -373,20 +373,26 @@ public sealed class NftWorkerFirewallTests(AddressFamily family) : WorkerFirewal
     /// <summary>
     /// After a burst the worker frees its libnftables context (and the cache that holds the burst's
     /// elements) at the first 10 s check that ends a whole interval without requests, so at most 20 s
-    /// after the last; the next knock makes a new context, with a netlink socket of its own, and
-    /// opens as before.
+    /// after the last. The checks after that read the nf_tables generation only, which has not
+    /// moved, and make no context again (they used to list the chain, making one at once); the next
+    /// knock makes a new context, with a netlink socket of its own, and opens as before.
     /// </summary>
     [Test]
-    public void After_the_idle_release_of_libnftables_cache_a_knock_still_opens()
+    public void After_the_idle_release_the_checks_make_no_context_and_a_knock_still_opens()
     {
         using var worker = StartWorker(5);
         Assert.That(worker.Open(Addresses.Of(IPv6 ? "2001:db8:ffff::9" : "198.18.9.9"), 9, out var error), Is.True, error);
-        var before = Sockets(worker.ProcessId);
-        Thread.Sleep(TimeSpan.FromSeconds(21));
+        var knocked = DateTime.UtcNow;
+        var context = Sockets(worker.ProcessId);
+        SleepUntil(knocked.AddSeconds(14)); // after the first check (10 s), before the release (20 s)
+        var checkedOnce = Sockets(worker.ProcessId);
+        SleepUntil(knocked.AddSeconds(32)); // after the release and one more check (30 s)
+        var idle = Sockets(worker.ProcessId);
+        Assert.That(context.Except(idle).Count(), Is.EqualTo(1), "the context's netlink socket is closed (the channel to the daemon stays)");
+        Assert.That(idle.Except(checkedOnce), Is.Empty, "no socket opened since the release: no check made a context again");
         Assert.That(worker.Open(_client, Port, out error), Is.True, error);
         var after = Sockets(worker.ProcessId);
-        Assert.That(before.Except(after).Count(), Is.EqualTo(1), "the old context's netlink socket is closed");
-        Assert.That(after.Except(before).Count(), Is.EqualTo(1), "the new context has its own");
+        Assert.That(after.Except(idle).Count(), Is.EqualTo(1), "the new context has its own");
         Assert.That(Connects(), Is.True, "opened through the new context");
     }
 

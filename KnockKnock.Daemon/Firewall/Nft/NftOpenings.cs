@@ -12,13 +12,18 @@ namespace KnockKnock.Daemon.Firewall.Nft;
 /// (<see cref="NftCommands.Ensure"/>). Nothing of that opens anything by itself: a set is only ever
 /// looked up by that chain, which has policy accept and only marks; a mark admits a connection only
 /// where the admin's own chain accepts it. It never recreates the admin's chains (policy, LOG
-/// rules). It notices a loss when an add fails, and every check: its chain's listing, which names
-/// both sets, no longer reads as it did after its own last <see cref="NftCommands.Ensure"/>.
+/// rules). It notices a loss when an add fails, and at a check: its chain's listing, which names
+/// both sets, no longer reads as it did after its own last <see cref="NftCommands.Ensure"/>. A check
+/// lists only when the nf_tables generation (<see cref="RulesetGeneration"/>) moved since the
+/// listing last read right, so an idle worker makes no libnftables call, and the context an idle
+/// release freed stays freed until the next knock or ruleset change.
 /// </remarks>
 internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirewallOpenings
 {
     private NftContext? _context;
     private string _chain = "";
+    private RulesetGeneration? _generation;
+    private uint? _intactAt;
 
     /// <summary>
     /// Runs <paramref name="commands"/> through the context, made first where there is none: at the
@@ -80,6 +85,7 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
             return true;
         }
         // Most often the table or set is gone (a ruleset reload): put it back and add once more.
+        _intactAt = null;
         return TryRepair(out var repairError) switch
         {
             RepairOutcome.Recreated => Run(add, out _, out error),
@@ -95,16 +101,39 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
 
     public RepairOutcome TryRepair(out string error)
     {
-        if (Run(NftCommands.ListChain(set), out var listing, out error) && listing == _chain)
+        // Read before the listing: a change while it runs moves it again, so the next check lists.
+        var generation = ReadGeneration();
+        if (generation is { } now && now == _intactAt)
         {
+            error = "";
             return RepairOutcome.Intact;
         }
+        if (Run(NftCommands.ListChain(set), out var listing, out error) && listing == _chain)
+        {
+            _intactAt = generation;
+            return RepairOutcome.Intact;
+        }
+        _intactAt = null;
         if (!TryEnsure(out error))
         {
             return RepairOutcome.Failed;
         }
         recreated($"nft: recreated what openings need in table {set.Family} {set.Table} (sets {string.Join(", ", NftCommands.Sets(set).Select(s => s.Name))}, chain {NftSet.Chain}): it was gone or changed, as after a ruleset reload");
         return RepairOutcome.Recreated;
+    }
+
+    /// <summary>The nf_tables generation, or null when the kernel does not give it (then every check lists).</summary>
+    private uint? ReadGeneration()
+    {
+        if (_generation is null)
+        {
+            if (!RulesetGeneration.TryOpen(out var opened, out _))
+            {
+                return null;
+            }
+            _generation = opened;
+        }
+        return _generation.TryRead(out var generation, out _) ? generation : null;
     }
 
     /// <summary>Creates what is missing, rewrites the chain, and remembers how the chain lists now.</summary>
@@ -135,5 +164,9 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
         _context = null;
     }
 
-    public void Dispose() => _context?.Dispose();
+    public void Dispose()
+    {
+        _context?.Dispose();
+        _generation?.Dispose();
+    }
 }
