@@ -6,8 +6,8 @@
 # Usage: scripts/bench-flood.sh [--prefix DIR] [--daemon PATH] [--lines N] [--keep]
 #   --prefix DIR   an install.sh prefix holding bin/knockknock and bin/knockknock-daemon (NativeAOT);
 #                  without it install.sh builds one into a temp prefix first
-#   --daemon PATH  the daemon executable to measure instead (e.g. the JIT apphost from dotnet build);
-#                  the client still comes from --prefix
+#   --daemon PATH  the daemon executable to measure instead (another build's knockknock-daemon, with
+#                  its knockknock-daemon-run and knockknock-worker beside it); the client still comes from --prefix
 #   --lines N      bogus lines to feed (default 1000000)
 #   --keep         keep the temp directory (log, daemon stderr, RSS samples) and print its path
 # Needs root, ip, nft, python3. Exit 0 when the valid knock was accepted and its element is in the set.

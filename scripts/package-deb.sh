@@ -2,8 +2,8 @@
 # Builds the Debian packages, with dpkg-dev's own tools (dpkg-shlibdeps, dpkg-gencontrol, dpkg-deb):
 #   knockknock-server_VERSION_amd64.deb  knockknock-daemon, knockknock-genprofile and
 #       knockknock-minimal-firewall (/usr/sbin), the systemd unit, /etc/knockknock.d/config
-#       (conffile), man pages; binaries (the daemon's root worker, knockknock-worker, among them)
-#       and libraries in /usr/lib/knockknock-server/
+#       (conffile), man pages; binaries (the daemon's long-running image, knockknock-daemon-run,
+#       and its root worker, knockknock-worker, among them) in /usr/lib/knockknock-server/
 #   knockknock_VERSION_amd64.deb  the client (/usr/bin/knockknock, CAP_NET_RAW set by postinst),
 #       man page, bash completion; binary in /usr/lib/knockknock/
 # Each package keeps its binaries in its own /usr/lib/PACKAGE/, so that a native library one of

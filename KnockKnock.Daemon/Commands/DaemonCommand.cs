@@ -50,8 +50,10 @@ internal static class DaemonCommand
             var run = RunProgram.Executable();
             if (parse.GetValue(foreground))
             {
-                // In place: the same pid for systemd, and the same standard streams.
+                // In place: the same pid for systemd, and the same standard streams; no other
+                // descriptor root was started with reaches the daemon, which drops to its user.
                 error.Flush();
+                Interop.SetCloseOnExecFrom(3);
                 Interop.Exec(run, [run, .. arguments]);
             }
             return Background.Launch(run, arguments, output, error);

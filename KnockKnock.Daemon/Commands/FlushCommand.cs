@@ -9,8 +9,8 @@ namespace KnockKnock.Daemon.Commands;
 /// <summary>
 /// `knockknock-daemon flush` (root): removes all openings now. With a running daemon it sends it
 /// SIGUSR1, so its worker removes them and its status stays true; the daemon is the process proven
-/// by <see cref="RunningDaemon"/> (the pidfile lock's holder, run by the daemon user from this
-/// executable), never a pid read from a file the daemon user writes. When a process holds the lock
+/// by <see cref="RunningDaemon"/> (the pidfile lock's holder, run by the daemon user from the
+/// long-running image beside this executable), never a pid read from a file the daemon user writes. When a process holds the lock
 /// but is not the daemon, nothing is signalled. With no daemon it resets the firewall's openings itself.
 /// </summary>
 internal static class FlushCommand

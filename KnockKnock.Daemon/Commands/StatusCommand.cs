@@ -69,7 +69,7 @@ internal static class StatusCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The status file's pid is the daemon: the proven holder of the pidfile, or (a foreground daemon without one) this executable run by the daemon user.</summary>
+    /// <summary>The status file's pid is the daemon: the proven holder of the pidfile, or (a foreground daemon without one) the long-running image beside this executable run by the daemon user.</summary>
     private static bool IsRunning(int pid, string pidFile, uint daemonUid)
     {
         using var holder = RunningDaemon.TryFind(pidFile, daemonUid, out var holderPid, out _);

@@ -6,7 +6,7 @@ using Tmds.Linux;
 namespace KnockKnock.Daemon.Host;
 
 /// <summary>
-/// The daemon's pidfile (default /run/knockknock/knockknock-daemon.pid): root's, in a directory
+/// The daemon's pidfile (default /run/knockknock/knockknock-daemon.pid): root's and 0600, in a directory
 /// only root may write (<see cref="TrustedDirectory"/>, made 0755 if missing), opened without
 /// following a symlink. The daemon holds a POSIX write lock on it for its whole life (the
 /// descriptor outlives the privilege drop), so a second instance refuses to start, and
@@ -18,7 +18,9 @@ namespace KnockKnock.Daemon.Host;
 internal sealed class PidFile : IDisposable
 {
     public const string DefaultPath = "/run/knockknock/knockknock-daemon.pid";
-    private const uint Readable = 0x1A4; // 0644
+    // Root's alone: another user who could open it could hold a read lock on it, which would block
+    // the next start ("another knockknock-daemon is running") and look like the daemon's to flush.
+    private const uint RootOnly = 0x180; // 0600
 
     private readonly FileDescriptorHandle _handle;
 
@@ -71,7 +73,7 @@ internal sealed class PidFile : IDisposable
         }
         using var directory = TrustedDirectory.Open(System.IO.Path.GetDirectoryName(full)!, create ? 0x1ED : null);
         var flags = LibC.O_RDWR | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC | (create ? LibC.O_CREAT : 0);
-        if (!Interop.TryOpenAt(directory, name, flags, Readable, out var file, out var errno))
+        if (!Interop.TryOpenAt(directory, name, flags, RootOnly, out var file, out var errno))
         {
             return errno == LibC.ENOENT && !create ? null
                 : errno == LibC.ELOOP ? throw KnockKnockException.Usage($"pidfile {path} is a symlink: remove it")
@@ -82,6 +84,19 @@ internal sealed class PidFile : IDisposable
         {
             file.Dispose();
             throw KnockKnockException.Usage($"pidfile {path} must be a plain root-owned file with one link: remove it");
+        }
+        if ((status.Permissions & 0xFFF) != RootOnly)
+        {
+            // Made 0644 by earlier versions.
+            try
+            {
+                Interop.Fchmod(file, RootOnly, path);
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
         }
         return file;
     }

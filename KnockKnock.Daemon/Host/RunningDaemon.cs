@@ -49,7 +49,16 @@ internal static class RunningDaemon
     {
         reason = "";
         var proc = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}";
-        var image = Path.Join(Path.GetDirectoryName(Environment.ProcessPath), RunProgram.FileName);
+        string image;
+        try
+        {
+            image = RunProgram.Executable();
+        }
+        catch (KnockKnockException e)
+        {
+            reason = e.Message;
+            return false;
+        }
         if (!Interop.TryStatPath(proc + "/exe", followSymlinks: true, out var exe, out var errno)
             || !Interop.TryStatPath(image, followSymlinks: true, out var daemon, out errno))
         {
@@ -58,7 +67,7 @@ internal static class RunningDaemon
         }
         if (exe.Device != daemon.Device || exe.Inode != daemon.Inode)
         {
-            reason = $"pid {pid} is not knockknock-daemon (another executable)";
+            reason = $"pid {pid} is not knockknock-daemon (another executable than {image})";
             return false;
         }
         var realUid = RealUid(proc + "/status");

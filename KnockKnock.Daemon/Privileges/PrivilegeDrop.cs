@@ -25,7 +25,7 @@ internal static class PrivilegeDrop
         var user = name ?? DefaultUser;
         if (user.Length == 0 || user.Any(char.IsControl))
         {
-            throw KnockKnockException.Usage($"invalid user name '{user.ReplaceLineEndings(" ")}': empty or with a control character");
+            throw KnockKnockException.Usage($"invalid user name '{Printable(user)}': empty or with a control character");
         }
         var entry = LookUp(() => Interop.GetUser(user), $"user {user}") ?? throw KnockKnockException.Usage(name is null
             ? $"no user '{DefaultUser}' to run as: create it (useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {DefaultUser}, as scripts/install.sh --systemd and the package do), or name another with user = in the config or --user"
@@ -62,12 +62,15 @@ internal static class PrivilegeDrop
         }
         if (name.Length == 0 || name.Any(char.IsControl))
         {
-            throw KnockKnockException.Usage($"invalid group name '{name.ReplaceLineEndings(" ")}': empty or with a control character");
+            throw KnockKnockException.Usage($"invalid group name '{Printable(name)}': empty or with a control character");
         }
         var gid = LookUp(() => Interop.GetGroupId(name), $"group {name}")
             ?? throw KnockKnockException.Usage($"no group '{name}', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)");
         return gid is 0 or uint.MaxValue ? throw KnockKnockException.Usage($"refusing to keep group {name}: gid {gid}") : gid;
     }
+
+    /// <summary>The name as one printable line: each control character a '?'.</summary>
+    private static string Printable(string name) => new([.. name.Select(c => char.IsControl(c) ? '?' : c)]);
 
     /// <summary>A user or group lookup whose failure (not a missing entry: a broken NSS source) stops the start with one line.</summary>
     private static T LookUp<T>(Func<T> lookUp, string what)

@@ -159,6 +159,7 @@ internal sealed class WorkerClient : IDisposable
     private void WaitUntilReady()
     {
         string failure;
+        var exitedByItself = false;
         try
         {
             var reply = Exchange(WorkerRequest.Check.Encode());
@@ -177,6 +178,7 @@ internal sealed class WorkerClient : IDisposable
         catch (IOException)
         {
             failure = "it exited";
+            exitedByItself = true;
         }
         catch (TimeoutException)
         {
@@ -197,7 +199,8 @@ internal sealed class WorkerClient : IDisposable
         {
             (held, _held) = (_held!, null);
         }
-        var reason = code > 0 && held.Count > 0 && held[^1].StartsWith(WorkerMain.LinePrefix, StringComparison.Ordinal) ? held[^1] : null;
+        // Its last line is the reason only when it ended itself: after the kill, it is a note at best.
+        var reason = exitedByItself && code > 0 && held.Count > 0 && held[^1].StartsWith(WorkerMain.LinePrefix, StringComparison.Ordinal) ? held[^1] : null;
         foreach (var line in reason is null ? held : held[..^1])
         {
             _onMessage?.Invoke(line);

@@ -16,6 +16,23 @@ namespace KnockKnock.Tests.EndToEnd;
 [NonParallelizable]
 public sealed partial class PrivilegeSeparationTests(string backend)
 {
+    /// <summary>
+    /// Attack: whoever starts the daemon as root leaves a descriptor open (a shell's <c>exec 7&lt;</c>,
+    /// a service manager's): the daemon, once it runs as its user, could read root's file through
+    /// it. knockknock-daemon marks every descriptor above 2 close-on-exec before it execs its
+    /// long-running image, so none arrives there.
+    /// </summary>
+    [Test]
+    public void A_descriptor_root_left_open_does_not_reach_the_unprivileged_daemon()
+    {
+        Root.Require();
+        using var site = new KnockSite(backend);
+        using var daemon = site.StartDaemon(launcher: ["/bin/sh", "-c", "exec 7</etc/shadow; exec \"$@\"", "sh"]);
+        var targets = Directory.GetFiles($"/proc/{daemon.ProcessId}/fd").Select(fd => new FileInfo(fd).LinkTarget).ToList();
+        Assert.That(targets, Does.Not.Contain("/etc/shadow"), string.Join(", ", targets));
+        Assert.That(File.Exists($"/proc/{daemon.ProcessId}/fd/7") && new FileInfo($"/proc/{daemon.ProcessId}/fd/7").LinkTarget == "/etc/shadow", Is.False);
+    }
+
     [Test]
     public void After_start_up_the_log_reader_is_unprivileged_the_worker_alone_is_root_and_no_network_socket_listens_or_captures()
     {

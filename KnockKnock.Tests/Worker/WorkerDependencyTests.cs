@@ -52,7 +52,7 @@ public sealed class WorkerDependencyTests
     /// No image names System.Diagnostics.Process.
     /// </summary>
     [Test]
-    public void Each_executable_holds_its_own_part_and_nothing_of_the_others()
+    public void Each_image_holds_its_part_and_not_the_parts_checked_for_the_others()
     {
         var worker = File.ReadAllBytes(Binaries.Worker);
         var run = File.ReadAllBytes(Binaries.DaemonRun);

@@ -57,8 +57,9 @@ public sealed class WorkerStartTests
         var messages = new List<string>();
         var started = Stopwatch.StartNew();
         var e = Assert.Throws<KnockKnockException>(() => Start(
-            ["/usr/bin/python3", "-c", "import socket, time\ns = socket.socket(fileno=3)\ns.recv(256)\ns.send(b'what')\ntime.sleep(600)"], messages));
-        Assert.That(e!.Message, Does.Match(@"^the firewall worker \(pid \d+\) did not start: it answered 'what' to its first check, exit code 137$"), "killed (SIGKILL)");
+            ["/usr/bin/python3", "-c", "import socket, sys, time\nsys.stderr.write('knockknock worker: set up this\\n'); sys.stderr.flush()\ns = socket.socket(fileno=3)\ns.recv(256)\ns.send(b'what')\ntime.sleep(600)"], messages));
+        Assert.That(e!.Message, Does.Match(@"^the firewall worker \(pid \d+\) did not start: it answered 'what' to its first check, exit code 137$"), "killed (SIGKILL); its note is not the reason");
+        Assert.That(messages, Is.EqualTo(new[] { "knockknock worker: set up this" }));
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "not left to the 60 s reply time-out nor the 30 s exit wait");
     }
 }
