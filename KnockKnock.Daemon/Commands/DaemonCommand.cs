@@ -35,12 +35,11 @@ internal static class DaemonCommand
         {
             // The long-running image, with the options given (each overrides the config, which it reads itself).
             List<string> arguments = [parse.GetValue(foreground) ? RunProgram.ForegroundMode : RunProgram.BackgroundMode, parse.GetValue(configDir)!];
-            foreach (var (name, value) in new[] { ("--state-dir", parse.GetValue(stateDir)), ("--log-source", parse.GetValue(logSource)),
-                ("--firewall", parse.GetValue(firewall)), ("--user", parse.GetValue(user)), ("--pidfile", parse.GetValue(pidFile)) })
+            foreach (var option in new[] { stateDir, logSource, firewall, user, pidFile })
             {
-                if (value is not null)
+                if (parse.GetValue(option) is { } value)
                 {
-                    arguments.AddRange([name, value]);
+                    arguments.AddRange([option.Name, value]);
                 }
             }
             if (Interop.GetEffectiveUserId() != 0)

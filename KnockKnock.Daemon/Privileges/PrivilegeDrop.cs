@@ -23,11 +23,7 @@ internal static class PrivilegeDrop
     public static (uint Uid, uint Gid) ResolveUser(string? name)
     {
         var user = name ?? DefaultUser;
-        if (user.Length == 0 || user.Any(char.IsControl))
-        {
-            throw KnockKnockException.Usage($"invalid user name '{Printable(user)}': empty or with a control character");
-        }
-        var entry = LookUp(() => Interop.GetUser(user), $"user {user}") ?? throw KnockKnockException.Usage(name is null
+        var entry = LookUp("user", user, Interop.GetUser) ?? throw KnockKnockException.Usage(name is null
             ? $"no user '{DefaultUser}' to run as: create it (useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {DefaultUser}, as scripts/install.sh --systemd and the package do), or name another with user = in the config or --user"
             : $"no such user: {name}");
         if (entry.Uid == 0 || entry.Gid == 0)
@@ -60,28 +56,30 @@ internal static class PrivilegeDrop
         {
             return null;
         }
-        if (name.Length == 0 || name.Any(char.IsControl))
-        {
-            throw KnockKnockException.Usage($"invalid group name '{Printable(name)}': empty or with a control character");
-        }
-        var gid = LookUp(() => Interop.GetGroupId(name), $"group {name}")
+        var gid = LookUp("group", name, Interop.GetGroupId)
             ?? throw KnockKnockException.Usage($"no group '{name}', which the journal log source keeps after dropping root to read the journal: is systemd installed? (or use --log-source kmsg)");
         return gid is 0 or uint.MaxValue ? throw KnockKnockException.Usage($"refusing to keep group {name}: gid {gid}") : gid;
     }
 
-    /// <summary>The name as one printable line: each control character a '?'.</summary>
-    private static string Printable(string name) => new([.. name.Select(c => char.IsControl(c) ? '?' : c)]);
-
-    /// <summary>A user or group lookup whose failure (not a missing entry: a broken NSS source) stops the start with one line.</summary>
-    private static T LookUp<T>(Func<T> lookUp, string what)
+    /// <summary>
+    /// Looks up the <paramref name="kind"/> (user or group) <paramref name="name"/>: a name that is
+    /// empty or holds a control character (a NUL would cut the C lookup short) is refused first,
+    /// and a failed lookup (not a missing entry: a broken NSS source) stops the start with one line.
+    /// </summary>
+    private static T LookUp<T>(string kind, string name, Func<string, T> lookUp)
     {
+        if (name.Length == 0 || name.Any(char.IsControl))
+        {
+            var printable = new string([.. name.Select(c => char.IsControl(c) ? '?' : c)]);
+            throw KnockKnockException.Usage($"invalid {kind} name '{printable}': empty or with a control character");
+        }
         try
         {
-            return lookUp();
+            return lookUp(name);
         }
         catch (ErrnoException e)
         {
-            throw KnockKnockException.Failure($"cannot look up {what}: {e.Description}");
+            throw KnockKnockException.Failure($"cannot look up {kind} {name}: {e.Description}");
         }
     }
 
