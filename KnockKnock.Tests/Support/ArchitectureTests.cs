@@ -78,8 +78,10 @@ public sealed class ArchitectureTests
 
     /// <summary>
     /// A library planted beside an executable is never loaded, by root's worker or anyone: every
-    /// import of a library other than libc searches the system's library path only. (Nettle has no
-    /// imports; CryptoLibraryTests plants one beside the client.)
+    /// import of a library other than libc searches the system's library path only. Nettle and
+    /// libnftables have no imports: each is loaded by its soname with NativeLibrary.Load, which is
+    /// ld.so's own search (CryptoLibraryTests plants a libnettle beside the client and the daemon),
+    /// and in the daemon only Interop and libnftables' function table use NativeLibrary.
     /// </summary>
     [Test]
     public void A_library_planted_beside_the_executables_is_never_searched()
@@ -90,7 +92,13 @@ public sealed class ArchitectureTests
             .Select(m => (Method: m, Import: m.GetCustomAttributes(typeof(System.Runtime.InteropServices.DllImportAttribute), false).Cast<System.Runtime.InteropServices.DllImportAttribute>().SingleOrDefault()))
             .Where(pair => pair.Import is not null && pair.Import.Value != "libc")
             .ToList();
-        Assert.That(imports.Select(pair => pair.Import!.Value).Distinct(), Is.EquivalentTo(new[] { "libnftables.so.1", "libipset.so.13", "libsystemd.so.0" }));
+        Assert.That(imports.Select(pair => pair.Import!.Value).Distinct(), Is.EquivalentTo(new[] { "libipset.so.13", "libsystemd.so.0" }));
+        var loaders = typeof(WorkerMain).Assembly.GetTypes()
+            .Where(t => TypeReferences.Of(t).Contains(typeof(System.Runtime.InteropServices.NativeLibrary)))
+            .Select(t => t.FullName)
+            .Order()
+            .ToList();
+        Assert.That(loaders, Is.EqualTo(new[] { "KnockKnock.Interop", "KnockKnock.Interop+NftablesFunctions" }));
         var searchingBeside = imports
             .Where(pair => pair.Method.GetCustomAttributes(typeof(System.Runtime.InteropServices.DefaultDllImportSearchPathsAttribute), false)
                 .Cast<System.Runtime.InteropServices.DefaultDllImportSearchPathsAttribute>().SingleOrDefault()?.Paths != System.Runtime.InteropServices.DllImportSearchPath.System32)

@@ -1,46 +1,51 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
 namespace KnockKnock.Daemon.Firewall.Nft;
 
 /// <summary>
 /// One libnftables context (nft_ctx): a netlink socket and a cache of the ruleset that
-/// libnftables refreshes only when the kernel's generation moved. The worker keeps one until it is
-/// idle after a burst, then frees it and makes another at its next command (NftOpenings). Output and
-/// errors go to buffers, both read after every command (each read empties its buffer); no include
-/// path, so no command can read a file. libnftables keeps unsynchronised global state, so the
-/// context is used by the thread that created it only: any other thread gets an exception.
+/// libnftables refreshes only when the kernel's generation moved, with a reference of its own to
+/// the library. The worker keeps one until it is idle after a burst, then frees it, and with it the
+/// library (<see cref="Interop.LoadNftables"/>), and makes another at its next command
+/// (NftOpenings). Output and errors go to buffers, both read after every command (each read
+/// empties its buffer); no include path, so no command can read a file. libnftables keeps
+/// unsynchronised global state, so the context is used by the thread that created it only: any
+/// other thread gets an exception.
 /// </summary>
-internal sealed class NftContext : IDisposable
+internal sealed unsafe class NftContext : IDisposable
 {
+    private readonly Interop.NftablesFunctions _nft;
     private readonly nint _context;
     private readonly int _thread = Environment.CurrentManagedThreadId;
     private bool _disposed;
 
-    private NftContext(nint context) => _context = context;
+    private NftContext(Interop.NftablesFunctions nft, nint context)
+    {
+        _nft = nft;
+        _context = context;
+    }
 
-    /// <summary>Loads libnftables (at the first call in the process) and makes a context; throws <see cref="InvalidOperationException"/> if it cannot.</summary>
+    /// <summary>Loads libnftables and makes a context; throws <see cref="InvalidOperationException"/> if it cannot.</summary>
     public static NftContext Create()
     {
-        nint context;
-        try
-        {
-            context = Interop.NftCtxNew(Interop.NFT_CTX_DEFAULT);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            throw new InvalidOperationException($"cannot load {Interop.LibNftables}: install libnftables1 ({e.GetType().Name})", e);
-        }
+        var nft = Interop.LoadNftables();
+        var context = nft.CtxNew(Interop.NFT_CTX_DEFAULT);
         if (context == 0)
         {
+            nft.Dispose();
             throw new InvalidOperationException("nft_ctx_new failed");
         }
-        if (Interop.NftCtxBufferOutput(context) != 0 || Interop.NftCtxBufferError(context) != 0)
+        if (nft.CtxBufferOutput(context) != 0 || nft.CtxBufferError(context) != 0)
         {
-            Interop.NftCtxFree(context);
+            nft.CtxFree(context);
+            nft.Dispose();
             throw new InvalidOperationException("libnftables cannot buffer its output");
         }
-        Interop.NftCtxClearIncludePaths(context);
+        nft.CtxClearIncludePaths(context);
         // Listings leave set elements out: the worker lists only its chain, to compare it.
-        Interop.NftCtxOutputSetFlags(context, Interop.NFT_CTX_OUTPUT_TERSE);
-        return new NftContext(context);
+        nft.CtxOutputSetFlags(context, Interop.NFT_CTX_OUTPUT_TERSE);
+        return new NftContext(nft, context);
     }
 
     /// <summary>Runs <paramref name="commands"/> as one transaction; its listing output, or false and the first line of the error.</summary>
@@ -52,19 +57,25 @@ internal sealed class NftContext : IDisposable
         {
             throw new InvalidOperationException("a libnftables context is used by the thread that made it only");
         }
-        var result = Interop.NftRunCmdFromBuffer(_context, commands);
-        output = Interop.NftCtxGetOutputBuffer(_context);
-        var errors = Interop.NftCtxGetErrorBuffer(_context);
+        int result;
+        fixed (byte* text = Encoding.UTF8.GetBytes(commands + "\0"))
+        {
+            result = _nft.RunCmdFromBuffer(_context, text);
+        }
+        output = Marshal.PtrToStringUTF8((nint)_nft.CtxGetOutputBuffer(_context)) ?? "";
+        var errors = Marshal.PtrToStringUTF8((nint)_nft.CtxGetErrorBuffer(_context)) ?? "";
         error = result == 0 ? "" : errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "libnftables failed without a message";
         return result == 0;
     }
 
+    /// <summary>Frees the context, then gives back its reference to the library (which ld.so unmaps when it was the last).</summary>
     public void Dispose()
     {
         if (!_disposed)
         {
             _disposed = true;
-            Interop.NftCtxFree(_context);
+            _nft.CtxFree(_context);
+            _nft.Dispose();
         }
     }
 }

@@ -5,7 +5,7 @@ namespace KnockKnock.Daemon.Firewall.Nft;
 /// family; the worker's chain <see cref="NftSet.Chain"/> deletes the element when the first SYN
 /// uses it and marks that connection, and the admin's drop-policy chain accepts marked connections
 /// (<see cref="NftRuleset"/>). All through one libnftables context at a time, made at the first use
-/// and again after each idle release of its cache (<see cref="ReleaseCaches"/>).
+/// and again after each idle release of its cache and of the library (<see cref="ReleaseCaches"/>).
 /// </summary>
 /// <remarks>
 /// What it owns and recreates: the table if it is missing, the sets, and its chain with its rules
@@ -154,8 +154,9 @@ internal sealed class NftOpenings(NftSet set, Action<string> recreated) : IFirew
     }
 
     /// <summary>
-    /// Frees the context, and with it libnftables' cache; the next command makes a new one
-    /// (<see cref="Run"/>). Its netlink socket has no close-on-exec, as the first one had none: the
+    /// Frees the context, and with it libnftables' cache and the worker's only reference to the
+    /// library, which ld.so then unmaps with the five libraries it needs; the next command loads it
+    /// and makes a new context (<see cref="Run"/>). Its netlink socket has no close-on-exec, as the first one had none: the
     /// worker's tools start with no descriptor above 2 (<see cref="FirewallTool"/>).
     /// </summary>
     public void ReleaseCaches()
