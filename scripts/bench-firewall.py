@@ -36,9 +36,10 @@ sustained run per arm needs rate x seconds knocks made, not that many per arm.
 Usage (root; everything happens in network namespaces it creates and deletes):
   scripts/bench-firewall.py --prefix DIR [--old-prefix DIR] [--firewall nft,iptables]
       [--rounds 5] [--knocks 40] [--rate 500] [--seconds 20] [--old-seconds 2] [--cpu 1]
-      [--knock-cache FILE] [--same-knocks] [--memory] [--rps]
+      [--knock-cache FILE] [--same-knocks] [--memory] [--rps] [--gap 0.05]
 Memory (docs/PERFORMANCE.md section 8): --rounds 0 --rate 500 --seconds 20 --old-seconds 20 --same-knocks --memory
   --settle 90 (the idle figure after the first collection, which idle status ticks bring within a minute)
+The first knock after an idle release (docs/PERFORMANCE.md section 8): --firewall nft --rounds 2 --knocks 5 --gap 25 --rate 0 --rps
 Idle over time (no knock; every arm at once, so that all read the same kernel log): --idle-minutes 10
 DIR is an install.sh prefix (bin/knockknock, bin/knockknock-daemon, bin/knockknock-minimal-firewall).
 """
@@ -136,10 +137,11 @@ def raw_sender():
     return s
 
 
-def helper_latency(knock_file, first, count, step, timeout):
-    """Per knock: send it from a fresh source, then connect every `step` s until one gets in."""
+def helper_latency(knock_file, first, count, step, timeout, gap):
+    """Per knock: wait `gap` s, send it from a fresh source, then connect every `step` s until one gets in."""
     knocks, raw = load_knocks(knock_file), raw_sender()
     for i in range(first, first + count):
+        time.sleep(gap)
         source = LATENCY_SOURCES[i % len(LATENCY_SOURCES)]
         packet = with_source(knocks[i], source)
         sent = time.monotonic()
@@ -161,7 +163,6 @@ def helper_latency(knock_file, first, count, step, timeout):
                 break
             s.close()
         print(result, flush=True)
-        time.sleep(0.05)
 
 
 def helper_sustained(knock_file, first, count, rate):
@@ -415,10 +416,13 @@ def main():
     parser.add_argument("--firewall", default="nft,iptables")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--knocks", type=int, default=40, help="latency knocks per arm and round")
-    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--rate", type=int, default=500, help="knocks per second of the sustained runs (0: none)")
     parser.add_argument("--seconds", type=int, default=20, help="sustained run of the --prefix build")
     parser.add_argument("--old-seconds", type=int, default=2, help="sustained run of the --old-prefix build")
     parser.add_argument("--step", type=float, default=0.0002, help="seconds between connection attempts")
+    parser.add_argument("--gap", type=float, default=0.05,
+                        help="seconds before each latency knock; over 20 the worker has made its idle release before each "
+                             "(the nft worker has then unloaded libnftables, and the knock loads it again)")
     parser.add_argument("--cpu", type=int, default=1, help="the CPU daemon and worker are pinned to")
     parser.add_argument("--rps", action="store_true",
                         help="steer the server namespace's packet receive to --cpu (RPS), as a real server's NIC interrupt would be; "
@@ -471,7 +475,7 @@ def main():
                 first = bench.slice(args.knocks)
                 arm.start(first, f"l{n}")
                 try:
-                    for value in arm.helper("latency", knocks, first, args.knocks, args.step, 2.0).split():
+                    for value in arm.helper("latency", knocks, first, args.knocks, args.step, 2.0, args.gap).split():
                         if value == "lost":
                             arm.lost += 1
                         else:
@@ -485,10 +489,11 @@ def main():
             print(f"  {arm.name:14} n={len(v):4} lost={arm.lost}  p50 {percentile(v, 50):7.2f}  p90 {percentile(v, 90):7.2f}  "
                   f"p99 {percentile(v, 99):7.2f}  min {min(v, default=float('nan')):6.2f}  max {max(v, default=float('nan')):7.2f}")
 
-        # Sustained rate, one arm at a time; RSS idle and after.
-        print(f"\nsustained {args.rate} distinct valid knocks/s from {len(RATE_SOURCES)} sources:")
+        # Sustained rate, one arm at a time; RSS idle and after (no sustained run with --rate 0).
+        if args.rate:
+            print(f"\nsustained {args.rate} distinct valid knocks/s from {len(RATE_SOURCES)} sources:")
         shared_first = bench.slice(max(sustained_counts)) if args.same_knocks else None
-        for n, arm in enumerate(arms):
+        for n, arm in enumerate(arms if args.rate else []):
             seconds = args.seconds if arm.name.startswith("new") else args.old_seconds
             count = args.rate * seconds
             first = shared_first if args.same_knocks else bench.slice(count)
@@ -560,7 +565,7 @@ if __name__ == "__main__":
         elif helper == "capture":
             helper_capture(a[0], int(a[1]))
         elif helper == "latency":
-            helper_latency(a[0], int(a[1]), int(a[2]), float(a[3]), float(a[4]))
+            helper_latency(a[0], int(a[1]), int(a[2]), float(a[3]), float(a[4]), float(a[5]))
         elif helper == "sustained":
             helper_sustained(a[0], int(a[1]), int(a[2]), int(a[3]))
         else:

@@ -15,7 +15,9 @@ internal static unsafe partial class Interop
     /// directories, never the executable's, as <see cref="LoadNettle"/>) and resolves the functions
     /// the worker calls. Every call takes a reference of its own, which the returned table's Dispose
     /// gives back: when the last one goes, ld.so unmaps libnftables and the five libraries it needs
-    /// (1.4 MB of an idle worker). An <see cref="InvalidOperationException"/> naming the library and
+    /// (1.4 MB of an idle worker). Nothing else in the worker needs any of them, so they go together:
+    /// libgmp, whose allocation functions libnftables points at its own, never outlives it (the
+    /// worker's idle-release test checks that all six are unmapped). An <see cref="InvalidOperationException"/> naming the library and
     /// its package where it or one of its functions is missing.
     /// </summary>
     public static NftablesFunctions LoadNftables()
@@ -27,7 +29,7 @@ internal static unsafe partial class Interop
         }
         catch (DllNotFoundException e)
         {
-            throw new InvalidOperationException($"cannot load {LibNftables}: install libnftables1 ({e.GetType().Name})", e);
+            throw NftablesMissing(e);
         }
         try
         {
@@ -36,9 +38,13 @@ internal static unsafe partial class Interop
         catch (EntryPointNotFoundException e)
         {
             NativeLibrary.Free(library);
-            throw new InvalidOperationException($"cannot load {LibNftables}: install libnftables1 ({e.GetType().Name})", e);
+            throw NftablesMissing(e);
         }
     }
+
+    /// <summary>The library or a function missing, with the loader's own last line (dlerror's, or the function's name).</summary>
+    private static InvalidOperationException NftablesMissing(Exception e)
+        => new($"cannot use {LibNftables} (Debian: apt-get install libnftables1): {e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1]}", e);
 
     /// <summary>
     /// The libnftables functions the worker calls, as addresses resolved together from one reference
@@ -49,6 +55,8 @@ internal static unsafe partial class Interop
     /// </summary>
     internal sealed class NftablesFunctions(nint library) : IDisposable
     {
+        private nint _library = library;
+
         /// <summary>struct nft_ctx *nft_ctx_new(uint32_t flags): NULL (0) on failure.</summary>
         public readonly delegate* unmanaged<uint, nint> CtxNew =
             (delegate* unmanaged<uint, nint>)NativeLibrary.GetExport(library, "nft_ctx_new");
@@ -89,6 +97,13 @@ internal static unsafe partial class Interop
         public readonly delegate* unmanaged<nint, byte*, int> RunCmdFromBuffer =
             (delegate* unmanaged<nint, byte*, int>)NativeLibrary.GetExport(library, "nft_run_cmd_from_buffer");
 
-        public void Dispose() => NativeLibrary.Free(library);
+        /// <summary>Gives the reference back, once however often it is called.</summary>
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _library, 0) is var owned and not 0)
+            {
+                NativeLibrary.Free(owned);
+            }
+        }
     }
 }

@@ -73,6 +73,10 @@ internal sealed unsafe class NftContext : IDisposable
     {
         if (!_disposed)
         {
+            if (Environment.CurrentManagedThreadId != _thread)
+            {
+                throw new InvalidOperationException("a libnftables context is freed by the thread that made it only");
+            }
             _disposed = true;
             _nft.CtxFree(_context);
             _nft.Dispose();
