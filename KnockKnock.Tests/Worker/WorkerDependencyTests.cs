@@ -105,6 +105,11 @@ public sealed class WorkerDependencyTests
         {
             return true;
         }
+        // A function pointer into a native library (libnftables' table): allowed when its parameter and return types are.
+        if (type.IsFunctionPointer)
+        {
+            return IsAllowed(type.GetFunctionPointerReturnType()) && type.GetFunctionPointerParameterTypes().All(IsAllowed);
+        }
         var outer = type;
         while (outer.DeclaringType is not null)
         {
