@@ -12,7 +12,8 @@ namespace KnockKnock.Client;
 /// <see cref="TimerLateness"/>): the same ports and sequence number, the IP ID + 1 (IPv4) or a new
 /// flow label (IPv6), TSval advanced by the elapsed milliseconds, ECN set-up flags cleared. The
 /// daemon recognises them as retransmissions of a knock it used. The client does not wait, and the
-/// copy runs at nice 19: its start-up must not slow what the user runs after the knock (ssh).
+/// copy runs at nice 19 from before its runtime starts (Native/copy.c, in the published client):
+/// its start-up must not slow what the user runs after the knock (ssh).
 /// </summary>
 /// <remarks>
 /// The copy holds the raw socket for a minute or more, so it must give nobody a way to it: it is
@@ -30,9 +31,6 @@ internal static class Retransmissions
     private const int InitialTimeoutMilliseconds = 1000;
     private const int MaximumTimeoutMilliseconds = 120_000;
 
-    // nice 19: the copy's start-up gives way to whatever runs after the knock.
-    private const int LowestPriority = 19;
-
     // The message: the Stopwatch timestamp of the knock's send (8 bytes, little-endian), then the knock.
     private const int TimestampSize = 8;
 
@@ -48,9 +46,6 @@ internal static class Retransmissions
             {
                 pid = UnprivilegedCopy.Start(ChildArgument, theirs, [], nullStandardStreams: true, leaveRoot: true);
             }
-            // Once it has started (a nice parent would slow its fork and exec, which the client
-            // waits for): still ahead of it are the runtime's start and the first retransmission.
-            Interop.SetNice(pid, LowestPriority);
             Span<byte> message = stackalloc byte[TimestampSize + knock.Bytes.Length];
             BinaryPrimitives.WriteInt64LittleEndian(message, sentTimestamp);
             knock.Bytes.CopyTo(message[TimestampSize..]);

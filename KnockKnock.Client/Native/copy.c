@@ -17,16 +17,27 @@
  * a setcap client as UnprivilegedCopy.Start does: it exits 71 at once, before it could take any
  * descriptor. If a call fails the copy exits 70; the managed side checks every thread again anyway
  * (UnprivilegedCopy.TakeChannel).
+ *
+ * First, the decoy sender ("--internal-retransmit", root's too) takes nice 19, before the runtime
+ * starts its threads (which inherit it): its start-up, 8 - 10 ms of CPU right after the knock, then
+ * gives way from the start to what runs after the knock (the client's own exit, ssh, a probe),
+ * where its parent could set it only once the exec was done and the copy had already been running.
  */
 #include <linux/capability.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-__attribute__((constructor)) static void drop_capabilities_of_the_copy(int argc, char **argv, char **envp)
+/* Priority 101, the first a program may use: before prefault.c's constructor, so that the decoy
+ * sender's own 0.8 MB prefault runs at nice 19 too. */
+__attribute__((constructor(101))) static void drop_capabilities_of_the_copy(int argc, char **argv, char **envp)
 {
     (void)envp;
+    if (argc >= 2 && strcmp(argv[1], "--internal-retransmit") == 0 && setpriority(PRIO_PROCESS, 0, 19) != 0) {
+        _exit(70);
+    }
     if (argc < 2 || strncmp(argv[1], "--internal-", 11) != 0 || geteuid() == 0) {
         return;
     }
