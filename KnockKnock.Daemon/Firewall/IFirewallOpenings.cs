@@ -39,7 +39,8 @@ internal interface IFirewallOpenings : IDisposable
     /// <summary>
     /// At an idle moment after a burst: drops what the backend's library keeps only to be quick
     /// (libnftables' cache of the ruleset holds every element a burst added until its next
-    /// command, megabytes after thousands). The next command builds it again.
+    /// command, megabytes after thousands; the nft backend unloads libnftables too). The next
+    /// command builds it again.
     /// </summary>
     void ReleaseCaches();
 }
