@@ -13,7 +13,7 @@
  * no_new_privs and empty capability sets on the only thread, which every later thread inherits.
  * Dropping capabilities never makes a process dumpable again. Only the copy's hidden first argument
  * ("--internal-...") selects this; for anything else, and for root (whose copy is root's own and
- * leaves uid 0 in managed code), it does nothing. A copy that is dumpable here was not started by
+ * leaves uid 0 in managed code), it drops nothing. A copy that is dumpable here was not started by
  * a setcap client as UnprivilegedCopy.Start does: it exits 71 at once, before it could take any
  * descriptor. If a call fails the copy exits 70; the managed side checks every thread again anyway
  * (UnprivilegedCopy.TakeChannel).
@@ -22,6 +22,8 @@
  * starts its threads (which inherit it): its start-up, 8 - 10 ms of CPU right after the knock, then
  * gives way from the start to what runs after the knock (the client's own exit, ssh, a probe),
  * where its parent could set it only once the exec was done and the copy had already been running.
+ * Best effort: raising one's own nice does not fail on Linux, and a copy that kept nice 0 would
+ * still send its retransmissions.
  */
 #include <linux/capability.h>
 #include <string.h>
@@ -32,11 +34,11 @@
 
 /* Priority 101, the first a program may use: before prefault.c's constructor, so that the decoy
  * sender's own 0.8 MB prefault runs at nice 19 too. */
-__attribute__((constructor(101))) static void drop_capabilities_of_the_copy(int argc, char **argv, char **envp)
+__attribute__((constructor(101))) static void start_the_copy(int argc, char **argv, char **envp)
 {
     (void)envp;
-    if (argc >= 2 && strcmp(argv[1], "--internal-retransmit") == 0 && setpriority(PRIO_PROCESS, 0, 19) != 0) {
-        _exit(70);
+    if (argc >= 2 && strcmp(argv[1], "--internal-retransmit") == 0) {
+        (void)setpriority(PRIO_PROCESS, 0, 19);
     }
     if (argc < 2 || strncmp(argv[1], "--internal-", 11) != 0 || geteuid() == 0) {
         return;
