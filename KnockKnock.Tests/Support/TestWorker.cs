@@ -40,11 +40,12 @@ internal sealed class TestWorker : IDisposable
     /// <summary>
     /// Starts a worker; <paramref name="counters"/> reuses the counters directory of a worker started
     /// before (a restart: the first one keeps owning it, so stop that one with <see cref="Stop"/> and dispose it last);
-    /// <paramref name="launcherPrefix"/> goes before the namespace's <c>ip netns exec</c> (an argv prefix that execs in place).
+    /// <paramref name="launcherPrefix"/> goes before the namespace's <c>ip netns exec</c> (an argv prefix that execs in place);
+    /// <paramref name="executable"/> is another copy of the worker's image to run.
     /// </summary>
     public static TestWorker Start(IFirewallBackend firewall, NetworkNamespace ns, int delay, List<string>? messages = null, string allowed = "all",
         int maxOpenings = WorkerPolicy.DefaultMaxOpenings, int maxRate = WorkerPolicy.DefaultMaxRatePerSecond, TestWorker? counters = null, TempDirectory? countersDirectory = null,
-        IReadOnlyList<string>? launcherPrefix = null)
+        IReadOnlyList<string>? launcherPrefix = null, string? executable = null)
     {
         var directory = counters?._counters ?? countersDirectory ?? new TempDirectory();
         var policy = new WorkerPolicy(delay, 20, maxOpenings, maxRate, LogPrefix.Default,
@@ -63,7 +64,7 @@ internal sealed class TestWorker : IDisposable
             using var created = CounterFile.Create(handle, directory.Path, Profile, 0);
             next = 0;
         }
-        var client = WorkerClient.Start(firewall, FirewallSettings.Default, policy, handle, Binaries.Worker, launcher: [.. launcherPrefix ?? [], "/bin/ip", "netns", "exec", ns.Name],
+        var client = WorkerClient.Start(firewall, FirewallSettings.Default, policy, handle, executable ?? Binaries.Worker, launcher: [.. launcherPrefix ?? [], "/bin/ip", "netns", "exec", ns.Name],
             onMessage: messages is null ? null : line =>
             {
                 lock (messages)

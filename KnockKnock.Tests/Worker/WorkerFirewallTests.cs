@@ -261,8 +261,8 @@ public abstract class WorkerFirewallTests(string backend, AddressFamily family)
         Assert.That(IgnoredChildSignal.IsIgnored(worker.ProcessId), Is.False);
     }
 
-    private protected TestWorker StartWorker(int delay, List<string>? messages = null, TestWorker? counters = null)
-        => TestWorker.Start(_firewall, _net.Server, delay, messages, counters: counters);
+    private protected TestWorker StartWorker(int delay, List<string>? messages = null, TestWorker? counters = null, string? executable = null)
+        => TestWorker.Start(_firewall, _net.Server, delay, messages, counters: counters, executable: executable);
 
     private protected bool Connects(int port = Port) => NamespaceSockets.CanConnect(_net.Client, _server, port);
 
@@ -399,6 +399,32 @@ public sealed class NftWorkerFirewallTests(AddressFamily family) : WorkerFirewal
         Assert.That(after.Except(idle).Count(), Is.EqualTo(1), "the new context has its own");
         Assert.That(NftLibraries(worker.ProcessId), Is.EquivalentTo(s_nftLibraries), "loaded again");
         Assert.That(Connects(), Is.True, "opened through the new context");
+    }
+
+    /// <summary>
+    /// libnftables is loaded by its soname, which ld.so looks up in its cache and the system's
+    /// directories: a libnftables.so.1 planted beside the worker's executable is never the one root
+    /// loads, though the worker loads the library again after every idle release. (The planted one
+    /// has no nft functions, so loading it would also fail the start; its constructor leaves a mark.)
+    /// </summary>
+    [Test]
+    public void A_libnftables_planted_beside_the_worker_is_never_loaded()
+    {
+        using var beside = new TempDirectory();
+        var mark = beside.Combine("planted-library-ran");
+        var source = beside.Combine("planted.c");
+        File.WriteAllText(source, $"#include <fcntl.h>\n__attribute__((constructor)) static void planted(void) {{ open(\"{mark}\", O_CREAT | O_WRONLY, 0600); }}\n");
+        Command.Check("clang-14", "-shared", "-fPIC", "-Wl,-soname,libnftables.so.1", "-o", beside.Combine("libnftables.so.1"), source);
+        var executable = beside.Combine("knockknock-worker");
+        File.Copy(File.ResolveLinkTarget(Binaries.Worker, returnFinalTarget: true)?.FullName ?? Binaries.Worker, executable);
+
+        using var worker = StartWorker(5, executable: executable);
+        Assert.That(worker.Open(_client, Port, out var error), Is.True, error);
+        var loaded = File.ReadLines($"/proc/{worker.ProcessId}/maps").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Last())
+            .Where(path => Path.GetFileName(path).StartsWith("libnftables.so", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.That(loaded, Has.Count.EqualTo(1).And.None.StartsWith(beside.Path), "the system's libnftables");
+        Assert.That(File.Exists(mark), Is.False, "the planted library never ran");
+        Assert.That(Connects(), Is.True);
     }
 
     /// <summary>libnftables and the libraries it needs on Debian 12 (and nothing else of the worker's needs them).</summary>
